@@ -1,0 +1,24 @@
+# The two commands a new user needs (see README):
+#   make run    set up everything, then serve the app (the index builds itself on first run)
+#   make test   set up everything, then run the whole test suite
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+PY := .venv/bin/python
+
+.PHONY: setup run test test-fast eval bench
+setup:
+	bash scripts/setup.sh
+
+run: setup
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast:
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+eval:
+	$(PY) -m eval run --out reports/qa

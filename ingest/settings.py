@@ -1,0 +1,79 @@
+"""The one settings object, read once from `VNQA_*` environment variables at the edge.
+
+Nothing below the CLI/app entry points reads the environment: they receive a `Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "VNQA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the index lives (Chroma + BM25 + SQLite, one folder).
+    store: Path = PROJECT_ROOT / "store"
+    # The default corpus indexed on first use when the store is empty.
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Shared on-disk caches (embeddings by content hash) that survive store rebuilds.
+    cache_dir: Path = Path.home() / ".cache" / "vnqa"
+    # Dense embeddings: a sentence-transformers name or path; "none" means lexical-only.
+    embed_model: str = "google/embeddinggemma-300m"
+    embed_batch_size: int = 4
+    embed_dtype: str = "bfloat16"  # "float32" or "bfloat16"
+    # Optional cross-encoder reranker ("" = off).
+    rerank_model: str = ""
+    # Ingest limits.
+    max_file_mb: float = 20.0
+    chunk_chars: int = 900  # split longer paragraphs at sentence boundaries
+    # Retrieval.
+    top_k: int = 10
+    # Answering: "extractive" (default) or "llm" (needs llm_base_url).
+    answer_mode: str = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = 120.0
+    llm_verify: bool = True
+    # Refusal threshold on the extractive answer's support score (calibrated in eval/).
+    abstain_threshold: float = 0.35
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from `VNQA_<FIELD>` variables, then apply explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.type, raw)
+        settings = cls(**values)
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        return replace(settings, **overrides) if overrides else settings
+
+    @property
+    def dense_enabled(self) -> bool:
+        return self.embed_model.lower() not in ("", "none", "off")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.answer_mode == "llm" and bool(self.llm_base_url)
+
+
+def _parse(type_name, raw: str):
+    type_name = getattr(type_name, "__name__", type_name)
+    if type_name == "Path":
+        return Path(raw).expanduser()
+    if type_name == "int":
+        return int(raw)
+    if type_name == "float":
+        return float(raw)
+    if type_name == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw

@@ -1,0 +1,147 @@
+"""Everything that knows Vietnamese. The only module that imports underthesea.
+
+- `normalize`: NFC and one tone-mark placement ("hoà" -> "hòa", "thuỷ" -> "thủy").
+- `fold`: lowercase without diacritics, đ -> d ("Đồng" -> "dong"), for no-diacritic queries.
+- `syllables` / `lexical_tokens`: the tokens BM25 indexes (syllables + syllable bigrams).
+- `sentence_spans`: underthesea sentence boundaries as character spans.
+- `words`: underthesea word segmentation ("chuyển_đổi số").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+")
+# A token: a number with its inner separators ("3.530", "56,85", "2026") or a run of letters.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
+_DIACRITIC = re.compile("[\u0300-\u036f]")
+
+
+@functools.lru_cache(maxsize=1)
+def _tone_map() -> dict[str, str]:
+    """underthesea's token map, restricted to pure tone-placement fixes (same letters).
+
+    Its other entries are spelling corrections ("nghành" -> "ngành"); we never rewrite words.
+    """
+    from underthesea.pipeline.text_normalize.text_normalizer import token_map
+
+    def letters(s: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFD", s) if c not in _TONES)
+
+    return {k: v for k, v in token_map.items() if letters(k) == letters(v) and k != v}
+
+
+def normalize(text: str) -> str:
+    """NFC, Vietnamese tone marks on one placement (the modern one: hòa, thủy, khỏe)."""
+    text = unicodedata.normalize("NFC", text).replace("\u00d0", "Đ").replace("\u00f0", "đ")
+    tone_map = _tone_map()
+    return _WORD.sub(lambda m: tone_map.get(m.group(), m.group()), text)
+
+
+def fold(text: str) -> str:
+    """Lowercase, no diacritics, đ -> d: 'Chỉ tiêu Đầu tư' -> 'chi tieu dau tu'."""
+    text = text.lower().replace("đ", "d")
+    return unicodedata.normalize("NFC", _DIACRITIC.sub("", unicodedata.normalize("NFD", text)))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries any Vietnamese diacritic (a tone mark, â/ă/ê/ô/ơ/ư or đ)."""
+    return fold(text) != text.lower()
+
+
+def syllables(text: str, folded: bool = False) -> list[str]:
+    """Lowercase syllables and numbers in order: '3.530 tỷ đồng' -> ['3.530', 'tỷ', 'đồng']."""
+    text = normalize(text).lower()
+    if folded:
+        text = fold(text)
+    return _TOKEN.findall(text)
+
+
+def lexical_tokens(text: str, folded: bool = False) -> list[str]:
+    """Syllables followed by syllable bigrams ('chuyển_đổi'): what the BM25 fields index."""
+    syl = syllables(text, folded)
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+
+
+def words(text: str) -> str:
+    """underthesea word segmentation, syllables of one word joined by '_'."""
+    from underthesea import word_tokenize
+
+    return word_tokenize(normalize(text), format="text")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence boundaries (underthesea) as (start, end) spans into `text`, covering its content."""
+    from underthesea import sent_tokenize
+
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in sent_tokenize(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        start = text.find(sentence, pos)
+        if start < 0:  # the tokenizer altered spacing: fall back to its first word
+            head = sentence.split()[0]
+            start = text.find(head, pos)
+            if start < 0:
+                continue
+            end = start + len(head)
+        else:
+            end = start + len(sentence)
+        if spans and start < spans[-1][1]:
+            continue
+        spans.append((start, end))
+        pos = end
+    # Stretch each span to the next one so no text is lost between them.
+    out = []
+    for i, (start, end) in enumerate(spans):
+        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        segment_end = start + len(text[start:nxt].rstrip())
+        out.append((start, max(end, segment_end)))
+    if out and out[0][0] > 0 and text[: out[0][0]].strip():
+        out[0] = (0, out[0][1])
+    return out
+
+
+def split_long(text: str, budget: int) -> list[tuple[int, int]]:
+    """Split `text` into spans of at most ~`budget` characters at sentence boundaries."""
+    if len(text) <= budget:
+        return [(0, len(text))]
+    pieces: list[tuple[int, int]] = []
+    cur_start, cur_end = None, None
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        if cur_start is None:
+            cur_start, cur_end = start, end
+        elif end - cur_start <= budget:
+            cur_end = end
+        else:
+            pieces.append((cur_start, cur_end))
+            cur_start, cur_end = start, end
+    if cur_start is not None:
+        pieces.append((cur_start, cur_end))
+    return pieces
+
+
+# Numbers as written in Vietnamese documents: "3.530" (thousands), "56,85" (decimal).
+_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\w])|(?<![\w.,])\d+(?:,\d+)?(?![\w])")
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers as written: '3.530 tỷ, 56,85 triệu, 10%' -> ['3.530', '56,85', '10']."""
+    return _NUMBER.findall(text)
+
+
+def parse_number(token: str) -> float | None:
+    """'3.530' -> 3530.0, '56,85' -> 56.85, '47,6' -> 47.6; None when not a number."""
+    token = token.strip()
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+        token = token.replace(".", "")
+    token = token.replace(",", ".")
+    try:
+        return float(token)
+    except ValueError:
+        return None

@@ -1,0 +1,142 @@
+"""Small frozen dataclasses that move between the ingest stages (and into the store).
+
+file ──load──▶ RawDocument ──clean──▶ CleanDocument ──meta──▶ DocMeta
+     ──structure──▶ [Section] ──chunk──▶ [Chunk] ──extract──▶ [Target], [Task]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SEP = " › "  # separator of section paths, as shown to users
+
+Row = tuple[str, ...]
+Table = tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    text: str
+    source: str  # the file path as given
+    format: str  # txt | md | html | docx | pdf
+    tables: tuple[Table, ...] = ()  # tables found by structured loaders (docx, html)
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    text: str  # NFC, one tone placement, junk and repeated blocks removed
+    source: str
+    format: str
+    sha256: str  # of the cleaned text: identical content under two names is one document
+    tables: tuple[Table, ...] = ()
+    header: dict = field(default_factory=dict, hash=False, compare=False)  # metadata-table rows
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    doc_id: str
+    number: str = ""  # số hiệu, e.g. "70/NQ-HĐND"
+    type: str = ""  # loại văn bản, e.g. "Nghị quyết"
+    issuer: str = ""  # cơ quan ban hành
+    issued: str = ""  # ISO date
+    effective: str = ""  # ISO date
+    signer: str = ""
+    fields: str = ""  # lĩnh vực
+    title: str = ""  # trích yếu
+    place: str = ""
+    source: str = ""
+    sha256: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """How a citation names the document: '70/NQ-HĐND' or its title."""
+        return self.number or self.title or self.doc_id
+
+
+@dataclass(frozen=True)
+class Section:
+    path: tuple[str, ...]  # e.g. ("Điều 1", "Chỉ tiêu kinh tế", "(1)")
+    heading: str  # the heading line as written ("" for a headless block)
+    kind: str  # header | preamble | part | chapter | article | clause | point | plan | group | item
+    start: int  # character span in CleanDocument.text (heading included)
+    end: int
+
+    @property
+    def name(self) -> str:
+        return SEP.join(self.path)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # deterministic: hash of doc_id, section path and text
+    doc_id: str
+    number: str
+    section_path: tuple[str, ...]
+    order: int  # position in the document
+    start: int  # character span in CleanDocument.text
+    end: int
+    text: str
+    kind: str = "paragraph"  # the kind of the section it belongs to, or "paragraph"
+    words: str = ""  # underthesea word segmentation (space separated, syllables joined by "_")
+
+    @property
+    def section(self) -> str:
+        return SEP.join(self.section_path)
+
+    @property
+    def title(self) -> str:
+        """The heading path, used as the embedding title."""
+        return self.section or "none"
+
+
+@dataclass(frozen=True)
+class Target:
+    doc_id: str
+    number: str
+    group: str  # "Chỉ tiêu kinh tế" ...
+    code: str  # "(1)"
+    indicator: str  # "Tốc độ tăng trưởng GRDP"
+    value: str  # as written, with comparator and unit: "tối thiểu 9%"
+    comparator: str  # "", "tối thiểu", "trên", "từ", "tăng", "giảm", "xếp thứ" ...
+    numeric: float | None
+    unit: str  # "%", "triệu đồng", "tỷ đồng", "hạng", ...
+    section: str
+    text: str  # the verbatim item text
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Task:
+    doc_id: str
+    number: str
+    section: str
+    sector: str  # from the section heading
+    task: str  # what must be done
+    agency: str  # responsible agency ("" when the text names none)
+    cooperating: str  # cơ quan phối hợp
+    period: str  # "năm 2026", "giai đoạn 2026 - 2030", a deadline ...
+    text: str  # verbatim source text
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProcessedDocument:
+    """Everything ingest produces for one file; the store's unit of all-or-nothing update."""
+
+    meta: DocMeta
+    clean: CleanDocument
+    sections: tuple[Section, ...]
+    chunks: tuple[Chunk, ...]
+    targets: tuple[Target, ...] = ()
+    tasks: tuple[Task, ...] = ()
