@@ -77,3 +77,18 @@ def _parse(type_name, raw: str):
     if type_name == "bool":
         return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw
+
+
+def configure_runtime(verbose: bool = False) -> None:
+    """Process-wide setup done once by each entry point: offline model loading, no telemetry,
+    logging to stderr."""
+    import logging
+
+    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                       ("GRADIO_ANALYTICS_ENABLED", "False"), ("ANONYMIZED_TELEMETRY", "False"),
+                       ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(key, value)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "pypdf", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -6,9 +6,21 @@ file ──load──▶ RawDocument ──clean──▶ CleanDocument ──me
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 SEP = " › "  # separator of section paths, as shown to users
+_PLAN_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.? ")
+
+
+def section_label(path: tuple[str, ...]) -> str:
+    """How a citation names a section: plan ancestors by number only.
+
+    ("Điều 1", "3. Những nhiệm vụ …", "3.1. Thực hiện …", "3.1.4. Quản lý …")
+    -> "Điều 1 › 3 › 3.1 › 3.1.4. Quản lý …"
+    """
+    parts = [(_PLAN_NUMBER.match(p).group(1) if _PLAN_NUMBER.match(p) else p) for p in path[:-1]]
+    return SEP.join(parts + list(path[-1:]))
 
 Row = tuple[str, ...]
 Table = tuple[Row, ...]
@@ -66,7 +78,7 @@ class Section:
 
     @property
     def name(self) -> str:
-        return SEP.join(self.path)
+        return section_label(self.path)
 
 
 @dataclass(frozen=True)
@@ -84,12 +96,13 @@ class Chunk:
 
     @property
     def section(self) -> str:
-        return SEP.join(self.section_path)
+        """The section as citations show it: 'Điều 1 › Chỉ tiêu kinh tế › (1)'."""
+        return section_label(self.section_path)
 
     @property
     def title(self) -> str:
-        """The heading path, used as the embedding title."""
-        return self.section or "none"
+        """The full heading path, used as the embedding title."""
+        return SEP.join(self.section_path) or "none"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,158 @@
+"""`python -m bot ask|batch|targets|tasks` — the command line of the assistant.
+
+  ask "câu hỏi" [--json] [--doc ID]       one answer (JSON = the app's /ask endpoint)
+  batch IN.jsonl --out OUT.jsonl          one output line per input line (stable contract)
+  targets [--json] [--doc ID]             the numbered targets (chỉ tiêu) as a table
+  tasks [--json] [--agency TEXT] [--doc ID]   the task assignments (nhiệm vụ)
+All take --store DIR; commands that need the index build the default one when the store is empty.
+Exit status: 0 ok, 2 usage/store error, 3 a question could not be processed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ingest.errors import QueryError, VnqaError
+from ingest.settings import Settings, configure_runtime
+from ingest.text import fold
+from vectorstore.types import Filters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Hỏi đáp văn bản (CLI)")
+    parser.add_argument("--store", type=Path, help="store folder (default: $VNQA_STORE or ./store)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--doc", help="only this document (doc_id or số hiệu)")
+    batch = sub.add_parser("batch", help="answer a JSONL file of questions")
+    batch.add_argument("input", type=Path)
+    batch.add_argument("--out", type=Path, required=True)
+    targets = sub.add_parser("targets", help="list the numbered targets")
+    targets.add_argument("--json", action="store_true")
+    targets.add_argument("--doc")
+    tasks = sub.add_parser("tasks", help="list the task assignments")
+    tasks.add_argument("--json", action="store_true")
+    tasks.add_argument("--agency", help="substring of the responsible agency (diacritics optional)")
+    tasks.add_argument("--doc")
+    for p in (ask, batch, targets, tasks):
+        p.add_argument("--store", type=Path, default=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    configure_runtime(args.verbose)
+    settings = Settings.from_env(store=args.store)
+    try:
+        if args.cmd in ("targets", "tasks"):
+            from ingest.service import open_store
+
+            store = open_store(settings)
+            return _targets(store, args) if args.cmd == "targets" else _tasks(store, args)
+        from .service import build_bot
+
+        bot = build_bot(settings)
+        if args.cmd == "ask":
+            return _ask(bot, args)
+        return _batch(bot, args.input, args.out)
+    except QueryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    except VnqaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _ask(bot, args) -> int:
+    filters = Filters(doc_ids=(args.doc,)) if args.doc else None
+    answer, ms = bot.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps({"question": args.question, **answer.to_json(), "latency_ms": round(ms, 1)},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nNguồn:")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.number} › {c.section}\n      “{c.quote}”")
+    for flag in answer.flags:
+        print(f"(!) {flag}", file=sys.stderr)
+    return 0
+
+
+def batch_record(bot, line: str, lineno: int) -> dict:
+    """One output record for one input line; a malformed line gives an error record."""
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise ValueError('expected an object with a "question" string')
+        history = item.get("history") or []
+        if not isinstance(history, list) or not all(isinstance(t, dict) for t in history):
+            raise ValueError('"history" must be a list of {"role", "content"} objects')
+    except ValueError as e:
+        return {"id": None, "line": lineno, "error": f"line {lineno}: {e}"}
+    qid = item.get("id", lineno)
+    try:
+        answer, ms = bot.ask(item["question"], history)
+    except QueryError as e:
+        return {"id": qid, "question": item["question"], "error": str(e)}
+    data = answer.to_json()
+    return {
+        "id": qid, "question": item["question"], "answer": data["answer"],
+        "abstained": data["abstained"],
+        "citations": [{k: c[k] for k in ("doc_id", "number", "section", "text")} for c in data["citations"]],
+        "retrieved": [{k: r[k] for k in ("doc_id", "section", "text", "score")} for r in data["retrieved"]],
+        "latency_ms": round(ms, 1),
+        "mode": data["mode"], "flags": data["flags"],
+    }
+
+
+def _batch(bot, src: Path, out: Path) -> int:
+    from tqdm import tqdm
+
+    try:
+        lines = src.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"error: cannot read {src}: {e}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    errors = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for lineno, line in enumerate(tqdm(lines, desc="Trả lời", unit="câu"), start=1):
+            if not line.strip():
+                continue
+            record = batch_record(bot, line, lineno)
+            errors += "error" in record
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"{len([l for l in lines if l.strip()])} questions, {errors} errors -> {out}", file=sys.stderr)
+    return 0
+
+
+def _targets(store, args) -> int:
+    rows = [t.to_dict() for t in store.targets(args.doc)]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for t in rows:
+        print(f"{t['number']}\t{t['code']}\t{t['indicator']}\t{t['value']}\t{t['section']}")
+    return 0
+
+
+def _tasks(store, args) -> int:
+    rows = [t.to_dict() for t in store.tasks(args.doc)]
+    if args.agency:
+        rows = [t for t in rows if fold(args.agency) in fold(t["agency"])]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for t in rows:
+        period = f" ({t['period']})" if t["period"] else ""
+        print(f"{t['number']}\t{t['section']}\t{t['agency'] or '—'}\t{t['task']}{period}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Questions answered from structured data instead of free text: document metadata, a section
+asked for by its number, a numbered target (chỉ tiêu), a task assignment (who does what).
+
+Each handler returns an `Answer` or None (not this kind of question / nothing reliable found).
+Every answer quotes the document: the metadata row, the header line, the item, the article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest import text as vn
+from ingest.types import Chunk, DocMeta
+from vectorstore.store import Store
+
+from . import evidence as ev
+from .types import Answer
+
+# Metadata questions (folded): (field, pattern, label of the answer)
+_META = [
+    ("signer", re.compile(r"\bai ky\b|nguoi ky|ky boi|ai la nguoi ky|chu tich .*ky|ky ten"), "Người ký"),
+    ("effective", re.compile(r"hieu luc"), "Hiệu lực"),
+    ("issued", re.compile(r"(thong qua|ban hanh|ky)( vao)? (ngay|hom|luc|khi) (nao|may|bao gio)|"
+                          r"ngay (thong qua|ban hanh|ky)|(ban hanh|thong qua|ky) (khi nao|bao gio|ngay nao)|"
+                          r"ngay nao|ngay thang nam"), "Ngày thông qua"),
+    ("number", re.compile(r"so hieu|ky hieu|so (cua )?(nghi quyet|van ban|quyet dinh)( la)? (bao nhieu|gi|may)"),
+     "Số hiệu"),
+    ("basis", re.compile(r"can cu"), "Căn cứ"),
+    ("session", re.compile(r"ky hop|khoa (may|nao|bao nhieu|thu)|phien hop|hoi dong khoa"), "Kỳ họp"),
+    ("issuer", re.compile(r"(co quan|don vi|ai|noi) (nao )?(ban hanh|thong qua)|ban hanh boi|do ai|"
+                          r"cua co quan nao|co quan ban hanh"), "Cơ quan ban hành"),
+    ("fields", re.compile(r"linh vuc (nao|gi)"), "Lĩnh vực"),
+    ("title", re.compile(r"trich yeu|ten (day du )?(cua )?(nghi quyet|van ban)|ve viec gi|noi ve (van de )?gi$"),
+     "Trích yếu"),
+]
+_SECTION_REF = re.compile(
+    r"\b(?:muc|tieu muc|phan|diem|khoan)\s+(\d+(?:\.\d+)+|\d+)\b|\b(\d+\.\d+(?:\.\d+)*)\b|"
+    r"\bdieu\s+(\d+)\b|chi tieu (?:so |thu )?\(?(\d{1,2})\)?|(?<![\w])\((\d{1,2})\)")
+_WHO = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao|ben nao|nhung ai|to chuc nao)\b|chiu trach nhiem|"
+                  r"phu trach|duoc giao|chu tri")
+_GROUP_Q = re.compile(r"\b(cac|nhung|nhom|gom|bao gom|toan bo|tat ca)\b")
+
+
+def metadata_answer(folded: str, meta: DocMeta, store: Store) -> Answer | None:
+    """'ai ký', 'thông qua ngày nào', 'số hiệu', 'căn cứ', 'kỳ họp thứ mấy' … from the document."""
+    for field, pattern, label in _META:
+        if not pattern.search(folded):
+            continue
+        chunks = store.chunks(doc_id=meta.doc_id)
+        if field == "basis":
+            lines = _lines(chunks, r"^Căn cứ\b")
+        elif field == "session":
+            lines = _lines(chunks, r"(?i)kỳ họp thứ") or _lines(chunks, r"(?i)khóa [IVXLC]+")
+        else:
+            value = getattr(meta, field if field != "session" else "title")
+            value = _display(field, value)
+            if not value:
+                return None
+            lines = _lines(chunks, _value_pattern(field, meta))
+            if not lines:
+                return None
+        if not lines:
+            return None
+        cites = [ev.cite(i + 1, c, s, e, store) for i, (c, s, e) in enumerate(lines[:4])]
+        if field in ("basis", "session"):
+            body = "; ".join(f"{c.quote} [{c.n}]" for c in cites)
+            text = f"{label} của {meta.label}: {body}"
+        else:
+            text = f"{label} của {meta.label}: {value} [1]."
+        return Answer(text=text, citations=tuple(cites), support=1.0)
+    return None
+
+
+def _display(field: str, value: str) -> str:
+    if field in ("issued", "effective") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
+        y, m, d = value.split("-")
+        return f"ngày {d}/{m}/{y} (ngày {int(d)} tháng {int(m)} năm {y})"
+    return value
+
+
+def _value_pattern(field: str, meta: DocMeta) -> str:
+    """Where the document states the field: the line to quote."""
+    if field == "signer":
+        return rf"{re.escape(meta.signer)}"
+    if field == "number":
+        return rf"^Số(?: hiệu)?\s*:\s*{re.escape(meta.number)}"
+    if field == "issued":
+        y, m, d = (meta.issued or "0-0-0").split("-")
+        return rf"ngày 0?{int(d)} tháng 0?{int(m)} năm {y}|{d}/{m}/{y}"
+    if field == "effective":
+        return r"(?i)có hiệu lực[^.\n]*|Ngày có hiệu lực"
+    if field == "issuer":
+        return rf"(?i)^{re.escape(meta.issuer)}$|^Cơ quan ban hành"
+    if field == "fields":
+        return r"^Lĩnh vực:"
+    return rf"(?i)^(VỀ|V/v)\b|^{re.escape(meta.title)}"
+
+
+def _lines(chunks: list[Chunk], pattern: str) -> list[tuple[Chunk, int, int]]:
+    """(chunk, start, end) of each chunk line (or sentence, for prose) matching the pattern."""
+    out = []
+    rx = re.compile(pattern, re.MULTILINE)
+    for c in chunks:
+        for m in re.finditer(r"[^\n]+", c.text):
+            line = m.group(0)
+            if rx.search(line):
+                s, e = m.start(), m.end()
+                if len(line) > 300:  # prose: quote the sentence around the match
+                    for a, b in vn.sentence_spans(line):
+                        if rx.search(line[a:b]):
+                            s, e = m.start() + a, m.start() + b
+                            break
+                out.append((c, s, e))
+    return out
+
+
+def section_answer(folded: str, doc_id: str, store: Store) -> Answer | None:
+    """'mục 3.1.4 nói gì?', 'điều 2 quy định gì?', 'chỉ tiêu số 7' -> that section's text."""
+    m = _SECTION_REF.search(folded)
+    if not m:
+        return None
+    plan, plan2, article, code, code2 = m.groups()
+    number = plan or plan2
+    chunks = store.chunks(doc_id=doc_id)
+    if article:
+        wanted = lambda p: f"Điều {article}" in p  # noqa: E731
+    elif code or code2:
+        wanted = lambda p: f"({code or code2})" in p  # noqa: E731
+    else:
+        wanted = lambda p: any(x.startswith(number + ".") or x.startswith(number + " ") for x in p)  # noqa: E731
+    hits = [c for c in chunks if wanted(c.section_path)]
+    if not hits:
+        return None
+    cites = []
+    for i, c in enumerate(hits[:3]):
+        spans = vn.sentence_spans(c.text) or [(0, len(c.text))]
+        a, b = spans[0]
+        cites.append(ev.cite(i + 1, c, a, b, store))
+    heading = hits[0].section_path[-1] if number else hits[0].section
+    if number:
+        heading = next((x for x in hits[0].section_path if x.startswith(number)), heading)
+    more = f" (và {len(hits) - 3} đoạn khác)" if len(hits) > 3 else ""
+    body = "\n".join(f"- {c.quote} [{c.n}]" for c in cites)
+    return Answer(text=f"{heading} gồm các nội dung chính{more}:\n{body}", citations=tuple(cites),
+                  support=1.0)
+
+
+def target_answer(q_text: str, focus_keywords: tuple[str, ...], store: Store, doc_ids: set[str] | None,
+                  stats: ev.CorpusStats, min_score: float = 0.5) -> Answer | None:
+    """A question about a numbered target, answered with the exact value as written."""
+    targets = [t for t in store.targets() if doc_ids is None or t.doc_id in doc_ids]
+    if not targets or not focus_keywords:
+        return None
+    folded_q = vn.fold(q_text)
+
+    def match(t) -> float:
+        ind = set(vn.syllables(t.indicator, folded=True))
+        grp = set(vn.syllables(t.group, folded=True))
+        known = [k for k in focus_keywords if stats.known(k)]
+        total = sum(stats.idf(k) for k in known) or 1.0
+        return sum(stats.idf(k) * (1.0 if k in ind else 0.4 if k in grp else 0.0) for k in known) / total
+
+    scored = sorted(((match(t), i, t) for i, t in enumerate(targets)), key=lambda x: (-x[0], x[1]))
+    best = scored[0][0]
+    if best < min_score:
+        return None
+    group_q = bool(_GROUP_Q.search(folded_q))
+    chosen = [t for s, _, t in scored if s >= best - 1e-9]
+    if group_q:
+        chosen = [t for s, _, t in scored if s >= 0.6 * best][:6]
+    chosen = sorted(chosen, key=lambda t: (t.start, t.code))[:6]
+    by_id = {c.start: c for c in store.chunks(doc_id=chosen[0].doc_id) if c.kind == "item"}
+    cites, lines = [], []
+    for t in chosen:
+        chunk = next((c for c in by_id.values() if c.start <= t.start < c.end), None)
+        if chunk is None:
+            continue
+        n = next((c.n for c in cites if c.chunk_id == chunk.id), None)
+        if n is None:
+            n = len(cites) + 1
+            cites.append(ev.cite(n, chunk, 0, len(chunk.text), store))
+        phrase = chunk.text[t.start - chunk.start:t.end - chunk.start].strip().rstrip(".;,")
+        lines.append((t, phrase, n))
+    if not lines:
+        return None
+    number = chosen[0].number
+    if len(lines) == 1:
+        t, phrase, n = lines[0]
+        text = f"Theo {number}, chỉ tiêu {t.code} ({t.group or t.section}): {phrase} [{n}]."
+    else:
+        body = "\n".join(f"- {t.code} {phrase} [{n}]" for t, phrase, n in lines)
+        text = f"Theo {number}:\n{body}"
+    return Answer(text=text, citations=tuple(cites), support=best)
+
+
+def is_who_question(folded: str) -> bool:
+    return bool(_WHO.search(folded))
+
+
+def task_answer(focus_keywords: tuple[str, ...], store: Store, doc_ids: set[str] | None,
+                stats: ev.CorpusStats, min_score: float = 0.3) -> Answer | None:
+    """'Cơ quan nào chịu trách nhiệm …', 'ai giám sát …' from the assignment records."""
+    tasks = [t for t in store.tasks() if t.agency and (doc_ids is None or t.doc_id in doc_ids)]
+    if not tasks:
+        return None
+    known = [k for k in focus_keywords if stats.known(k)]
+    total = sum(stats.idf(k) for k in known) or 1.0
+
+    def match(t) -> float:
+        toks = set(vn.syllables(f"{t.task} {t.sector} {t.text}", folded=True))
+        return sum(stats.idf(k) for k in known if k in toks) / total
+
+    scored = sorted(((match(t), i, t) for i, t in enumerate(tasks)), key=lambda x: (-x[0], x[1]))
+    score_, _, best = scored[0]
+    if score_ < min_score:
+        return None
+    chunk = next((c for c in store.chunks(doc_id=best.doc_id) if c.start <= best.start < c.end), None)
+    if chunk is None:
+        return None
+    cite = ev.cite(1, chunk, best.start - chunk.start, min(best.end, chunk.end) - chunk.start, store)
+    period = f" ({best.period})" if best.period else ""
+    text = f"Theo {best.number} ({chunk.section}): {best.agency} — {best.task}{period} [1]."
+    return Answer(text=text, citations=(cite,), support=score_)

@@ -1,0 +1,335 @@
+"""The optional LLM answer mode: retrieval + an OpenAI-compatible chat model + a verifier.
+
+`LLMAnswerer` answers like this:
+  1. a follow-up is rewritten into a standalone question by the model (prompts/rewrite.txt),
+     by the rules of bot/followup.py when the model fails;
+  2. the extractive answerer's retriever finds the chunks; the best `k_sources` are numbered
+     [1]..[n] (document, section path, text) into the prompt (prompts/answer_*.txt);
+  3. the model's answer streams in; [n] markers become citations of the chunk sentence that
+     holds the cited figure;
+  4. with `verify=True` the answer is checked by bot/verify.py (markers exist, every number is
+     in a cited source); an answer that fails, or an endpoint that fails, gives the extractive
+     answer instead (mode "llm-fallback", flags say why). `verify=False` returns the model's
+     text as is (the "without verifier" system of the eval);
+  5. "Các văn bản hiện có không nêu …" from the model is a refusal (abstained, closest sections).
+
+The chat model is any langchain chat model; `chat_model(settings)` builds the ChatOpenAI client.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+from ingest import text as vn
+from ingest.errors import LLMError
+from ingest.settings import PROJECT_ROOT, Settings
+from vectorstore.types import Filters, Hit
+
+from . import evidence as ev
+from .answer import _HOSTILE, Answerer, ExtractiveAnswerer
+from .followup import rewrite as rule_rewrite
+from .query import MAX_QUESTION_CHARS, make_query
+from .types import Answer, Citation
+from .verify import MARKER, REFUSAL_PREFIX, figures, is_refusal, markers, sentences
+from .verify import verify as verify_answer
+
+log = logging.getLogger("vnqa")
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+FALLBACK_NOTE = "đã dùng câu trả lời trích dẫn."
+MAX_ANSWER_TOKENS = 400  # 1-3 sentences; bounds a model that rambles or loops
+HISTORY_TURNS = 6  # messages of history shown to the rewrite prompt
+HISTORY_CHARS = 300  # per message
+
+
+# ------------------------------------------------------------------------------ prompts
+@functools.lru_cache(maxsize=16)
+def load_prompt(name: str, folder: Path = PROMPTS_DIR):
+    """The ChatPromptTemplate `name` from prompts/: `<name>_system.txt` + `<name>_user.txt`
+    (system and user messages) or a single `<name>.txt` (one user message)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    folder = Path(folder)
+    system, user, single = (folder / f"{name}_system.txt", folder / f"{name}_user.txt",
+                            folder / f"{name}.txt")
+    if system.is_file() and user.is_file():
+        return ChatPromptTemplate.from_messages([("system", _read(system)), ("human", _read(user))])
+    if single.is_file():
+        return ChatPromptTemplate.from_messages([("human", _read(single))])
+    raise FileNotFoundError(f"no prompt {name!r}: expected {system} + {user}, or {single}")
+
+
+def _read(path: Path) -> str:
+    return vn.normalize(path.read_text(encoding="utf-8")).strip()
+
+
+# ------------------------------------------------------------------------------ model
+def chat_model(settings: Settings):
+    """The OpenAI-compatible chat client the settings describe (llama.cpp, vLLM, Ollama …)."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model or "local",
+                      api_key=settings.llm_api_key, timeout=settings.llm_timeout_s,
+                      temperature=0, max_retries=1, streaming=True, max_tokens=MAX_ANSWER_TOKENS)
+
+
+def stream_answer(answerer: Answerer, question: str, history: list[dict] | None = None,
+                  filters: Filters | None = None) -> Iterator[str | Answer]:
+    """What the app iterates: partial texts while an LLM answer streams, then the final Answer.
+    Answerers without `stream` (the extractive one) yield only the final Answer."""
+    stream = getattr(answerer, "stream", None)
+    if callable(stream):
+        yield from stream(question, history, filters)
+    else:
+        yield answerer.answer(question, history, filters)
+
+
+# ------------------------------------------------------------------------------ answerer
+class LLMAnswerer(Answerer):
+    mode = "llm"
+
+    def __init__(self, extractive: ExtractiveAnswerer, chat, verify: bool = True, k_sources: int = 5,
+                 max_source_chars: int = 1500):
+        self.extractive = extractive
+        self.store = extractive.store
+        self.retriever = extractive.retriever
+        self.k = extractive.k
+        self.chat = chat
+        self.verify = verify
+        self.k_sources = k_sources
+        self.max_source_chars = max_source_chars
+
+    def answer(self, question, history=None, filters=None) -> Answer:
+        final = None
+        for item in self.stream(question, history, filters):
+            final = item
+        assert isinstance(final, Answer)
+        return final
+
+    def stream(self, question: str, history: list[dict] | None = None,
+               filters: Filters | None = None) -> Iterator[str | Answer]:
+        """Growing partial texts as the model's tokens arrive, then the final (verified) Answer."""
+        started = time.perf_counter()
+        make_query(question, filters)  # empty / oversized questions: QueryError, as extractive
+        if _HOSTILE.search(vn.fold(question)):
+            yield self._fallback(question, history, filters, [
+                f"Câu hỏi yêu cầu bỏ qua hướng dẫn hoặc bịa nội dung; không gửi cho mô hình, {FALLBACK_NOTE}"])
+            return
+        try:
+            standalone = self.standalone(question, history)
+            query = make_query(standalone, filters, original=question)
+            hits = self.retriever.search(query, self.k)
+            used = hits[: self.k_sources]
+            sources = [self.source_text(h) for h in used]
+            rewritten = standalone if history and standalone != question else ""
+            if not used:
+                yield replace(self.extractive.refuse(hits), mode=self.mode, rewritten=rewritten)
+                return
+            messages = load_prompt("answer").format_messages(
+                sources=format_sources(sources), question=standalone)
+            text = ""
+            try:
+                for chunk in self.chat.stream(messages):
+                    piece = _content(chunk)
+                    if piece:
+                        text += piece
+                        yield text
+            except Exception as e:  # the endpoint: refused, timed out, bad response …
+                raise _llm_error(e) from e
+            if not text.strip():
+                raise LLMError("the LLM returned an empty answer",
+                               f"Mô hình ngôn ngữ trả về câu trả lời rỗng; {FALLBACK_NOTE}")
+        except LLMError as e:
+            log.warning("LLM answer failed (%s): extractive answer instead", e)
+            yield self._fallback(question, history, filters, [e.user_message])
+            return
+        final, problems = self.finish(text, hits, sources, rewritten)
+        if problems:  # the verifier rejected the model's answer
+            yield self._fallback(question, history, filters,
+                                 [f"{p}; {FALLBACK_NOTE}" for p in problems])
+            return
+        log.info("LLM answer in %.1f s", time.perf_counter() - started)
+        yield final
+
+    # ---------------------------------------------------------------------------------
+    def standalone(self, question: str, history: list[dict] | None) -> str:
+        """The follow-up rewritten by the model; by the rules when the model fails. Raises
+        LLMError only when the endpoint itself failed (no second wait for the answer call)."""
+        if not _history_turns(history):
+            return question
+        try:
+            messages = load_prompt("rewrite").format_messages(
+                history=format_history(history), question=question)
+            out = _content(self.chat.invoke(messages))
+        except Exception as e:
+            error = _llm_error(e)
+            if _is_endpoint_failure(e):
+                raise error from e
+            log.warning("LLM rewrite failed (%s): rule-based rewrite", e)
+            return rule_rewrite(question, history).standalone
+        cleaned = clean_question(out, question)
+        if not cleaned:
+            log.warning("LLM rewrite unusable (%r): rule-based rewrite", out[:200])
+            return rule_rewrite(question, history).standalone
+        return cleaned
+
+    def source_text(self, hit: Hit) -> str:
+        """How a chunk is shown to the model (and checked by the verifier): document, section
+        path, text."""
+        chunk = hit.chunk
+        meta = self.store.get(chunk.doc_id)
+        doc = " ".join(x for x in ((meta.type if meta else ""), chunk.number) if x)
+        title = meta.title if meta else ""
+        header = " — ".join(x for x in (f"{doc}: {title}" if doc and title else doc or title,
+                                        chunk.section) if x)
+        body = chunk.text if len(chunk.text) <= self.max_source_chars \
+            else chunk.text[: self.max_source_chars].rsplit(" ", 1)[0] + " …"
+        return f"{header}\n{body}" if header else body
+
+    def finish(self, text: str, hits: list[Hit], sources: list[str],
+               rewritten: str) -> tuple[Answer | None, list[str]]:
+        """The final Answer of a model text, or (None, the verifier's problems)."""
+        text = _clean(text)
+        if _refuses(text):
+            return self._refusal(text, hits, rewritten), []
+        problems = verify_answer(text, sources) if self.verify else []
+        if problems:
+            return None, problems
+        return Answer(text=text, citations=tuple(self.citations(text, hits[: len(sources)])),
+                      hits=tuple(hits), mode=self.mode, rewritten=rewritten), []
+
+    def citations(self, text: str, used: list[Hit]) -> list[Citation]:
+        """A citation per valid [n] of the text: the sentence (or list clause) of chunk n that
+        holds the figures — else most of the words — of the answer sentences citing it."""
+        out = []
+        for n in dict.fromkeys(markers(text)):
+            if not 1 <= n <= len(used):
+                continue
+            claims = " ".join(s for s, ms in sentences(text) if n in ms)
+            unit = _best_unit(used[n - 1], claims)
+            out.append(ev.cite(n, unit.chunk, unit.start, unit.end, self.store))
+        return out
+
+    def _refusal(self, text: str, hits: list[Hit], rewritten: str) -> Answer:
+        closest = self.extractive.refuse(hits)
+        if self.verify:  # the model's own words, cleaned: first sentence, no markers or figures
+            first = vn.normalize(text).split("\n")[0]
+            first = re.split(r"(?<=[.!?])\s", first)[0]
+            what = MARKER.sub("", first)
+            what = what[what.find(REFUSAL_PREFIX) + len(REFUSAL_PREFIX):].strip(" .:,") \
+                if REFUSAL_PREFIX in what else ""
+            if figures(what) or len(what) > 200:
+                what = ""
+            answer = self.extractive.refuse(hits, what) if what else closest
+        else:
+            answer = replace(closest, text=text)
+        return replace(answer, hits=tuple(hits), mode=self.mode, rewritten=rewritten)
+
+    def _fallback(self, question, history, filters, flags: list[str]) -> Answer:
+        answer = self.extractive.answer(question, history, filters)
+        for flag in flags:
+            log.warning("LLM fallback: %s", flag)
+        return replace(answer, mode="llm-fallback", flags=tuple(answer.flags) + tuple(flags))
+
+
+# ------------------------------------------------------------------------------ helpers
+def format_sources(sources: list[str]) -> str:
+    return "\n\n".join(f"[{i}] {s}" for i, s in enumerate(sources, start=1))
+
+
+def format_history(history: list[dict] | None) -> str:
+    lines = []
+    for turn in _history_turns(history)[-HISTORY_TURNS:]:
+        who = "Người dùng" if turn["role"] == "user" else "Trợ lý"
+        content = re.sub(r"\s+", " ", turn["content"]).strip()
+        if len(content) > HISTORY_CHARS:
+            content = content[:HISTORY_CHARS].rsplit(" ", 1)[0] + " …"
+        lines.append(f"{who}: {content}")
+    return "\n".join(lines)
+
+
+def clean_question(out: str, question: str) -> str:
+    """The model's rewrite as one question, or "" when it is not usable."""
+    for line in (out or "").splitlines():
+        line = re.sub(r"^\s*(?:[-*>#]+\s*)?(?:\*\*)?(?:câu hỏi(?: đầy đủ| viết lại)?\s*:\s*)?",
+                      "", vn.normalize(line), flags=re.IGNORECASE)
+        line = line.strip().strip("\"'“”`*").strip()
+        if not line:
+            continue
+        if not re.search(r"[^\W\d_]", line) or len(line) > min(MAX_QUESTION_CHARS, 3 * len(question) + 300):
+            return ""
+        return line
+    return ""
+
+
+def _history_turns(history) -> list[dict]:
+    out = []
+    for turn in history or []:
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
+            continue
+        content = turn.get("content")
+        content = content if isinstance(content, str) else str(content or "")
+        if content.strip():
+            out.append({"role": turn["role"], "content": content})
+    return out
+
+
+def _content(message) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks
+        return "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in content
+                       if isinstance(b, (str, dict)))
+    return str(content or "")
+
+
+def _clean(text: str) -> str:
+    text = vn.normalize(text).strip()
+    return re.sub(r"^(?:\*\*)?(?:trả lời|câu trả lời)\s*:\s*(?:\*\*)?\s*", "", text, flags=re.IGNORECASE)
+
+
+def _refuses(text: str) -> bool:
+    """Starts with the refusal sentence, or says it without citing anything."""
+    return is_refusal(text) or (vn.fold(REFUSAL_PREFIX) in vn.fold(text) and not markers(text))
+
+
+def _best_unit(hit: Hit, claims: str) -> ev.Unit:
+    units = ev.units([hit]) or [ev.Unit(hit.chunk, 0, len(hit.chunk.text), 0)]
+    claim_figs = figures(claims)
+    claim_words = set(vn.syllables(claims, folded=True))
+
+    def score(unit: ev.Unit) -> tuple[float, float]:
+        figs = figures(unit.text, answer_side=False)
+        hits = sum(any(f.written == g.written or (f.values & g.values) for g in figs) for f in claim_figs)
+        words = set(vn.syllables(unit.text, folded=True))
+        overlap = len(words & claim_words) / (len(words) or 1)
+        return (hits, overlap)
+
+    return max(units, key=score)
+
+
+def _is_endpoint_failure(e: Exception) -> bool:
+    names = {c.__name__ for c in type(e).__mro__}
+    return bool(names & {"APIConnectionError", "APITimeoutError", "ConnectError", "TimeoutException",
+                         "ConnectionError", "TimeoutError", "APIStatusError"})
+
+
+def _llm_error(e: Exception) -> LLMError:
+    if isinstance(e, LLMError):
+        return e
+    name = type(e).__name__
+    if "Timeout" in name:
+        why = "quá thời gian chờ"
+    elif "Connection" in name or "Connect" in name:
+        why = "không kết nối được"
+    else:
+        why = f"lỗi {name}"
+    return LLMError(f"LLM endpoint failed: {name}: {e}",
+                    f"Máy chủ mô hình ngôn ngữ không phản hồi ({why}); {FALLBACK_NOTE}")

@@ -1,0 +1,139 @@
+"""Retrievers behind one interface: `search(query, k, filters) -> list[Hit]`.
+
+- LexicalRetriever: BM25 fields; a question typed without diacritics matches the folded field.
+- DenseRetriever: embeddinggemma vectors in Chroma (query prompt, cached query embeddings).
+- HybridRetriever: reciprocal rank fusion of both, weights adapted to the query.
+- RerankingRetriever: an optional cross-encoder over another retriever's candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import replace
+
+from vectorstore.store import Store
+from vectorstore.types import Filters, Hit
+
+from .query import make_query
+from .types import Query
+
+log = logging.getLogger("vnqa")
+
+# BM25 field weights (measured on the QA benchmark, see eval/README): an accented question
+# matches the accented field and, more weakly, the folded one; a folded question only the latter.
+ACCENTED_WEIGHTS = {"accent": 1.0, "folded": 0.5, "words": 0.0}
+FOLDED_WEIGHTS = {"accent": 0.0, "folded": 1.0, "words": 0.0}
+RRF_K = 60
+
+
+def as_query(query: Query | str, filters: Filters | None = None) -> Query:
+    if isinstance(query, Query):
+        return replace(query, filters=filters) if filters is not None else query
+    return make_query(query, filters)
+
+
+class Retriever(ABC):
+    name: str = "retriever"
+
+    @abstractmethod
+    def search(self, query: Query | str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The k best chunks for the query, best first."""
+
+
+class LexicalRetriever(Retriever):
+    name = "lexical"
+
+    def __init__(self, store: Store, accented: dict | None = None, folded: dict | None = None,
+                 expand: bool = True):
+        self.store = store
+        self.accented = accented or ACCENTED_WEIGHTS
+        self.folded = folded or FOLDED_WEIGHTS
+        self.expand = expand
+
+    def search(self, query, k=10, filters=None):
+        q = as_query(query, filters)
+        weights = self.folded if q.no_diacritics else self.accented
+        return self.store.lexical_search(q.expanded if self.expand else q.text, k, q.filters, weights)
+
+
+class DenseRetriever(Retriever):
+    name = "dense"
+
+    def __init__(self, store: Store):
+        if store.dense is None:
+            raise ValueError("DenseRetriever needs a store opened with an embedding model")
+        self.store = store
+
+    def search(self, query, k=10, filters=None):
+        q = as_query(query, filters)
+        return self.store.dense_search(q.text, k, q.filters)
+
+
+class HybridRetriever(Retriever):
+    """Weighted reciprocal rank fusion: score = Σ w / (RRF_K + rank)."""
+
+    name = "hybrid"
+
+    def __init__(self, lexical: Retriever, dense: Retriever | None, depth: int = 30,
+                 dense_weight: float = 1.0, dense_weight_no_diacritics: float = 0.5):
+        self.lexical = lexical
+        self.dense = dense
+        self.depth = depth
+        self.dense_weight = dense_weight
+        self.dense_weight_no_diacritics = dense_weight_no_diacritics
+
+    def search(self, query, k=10, filters=None):
+        q = as_query(query, filters)
+        lexical = self.lexical.search(q, self.depth)
+        if self.dense is None:
+            return lexical[:k]
+        dense = self.dense.search(q, self.depth)
+        w_dense = self.dense_weight_no_diacritics if q.no_diacritics else self.dense_weight
+        fused: dict[str, float] = {}
+        chunks = {}
+        for hits, weight in ((lexical, 1.0), (dense, w_dense)):
+            for rank, hit in enumerate(hits, start=1):
+                fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + weight / (RRF_K + rank)
+                chunks[hit.chunk.id] = hit.chunk
+        best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].order))[:k]
+        return [Hit(chunks[cid], fused[cid], "fused") for cid in best]
+
+
+class RerankingRetriever(Retriever):
+    """Re-score the base retriever's candidates with a sentence-transformers CrossEncoder."""
+
+    name = "reranked"
+
+    def __init__(self, base: Retriever, model_name: str, candidates: int = 30):
+        from sentence_transformers import CrossEncoder
+
+        self.base = base
+        self.candidates = candidates
+        self.model = CrossEncoder(model_name, device="cpu", local_files_only=True)
+
+    def search(self, query, k=10, filters=None):
+        q = as_query(query, filters)
+        hits = self.base.search(q, self.candidates)
+        if not hits:
+            return []
+        scores = self.model.predict([(q.text, f"{h.chunk.title}\n{h.chunk.text}") for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: -float(scores[i]))[:k]
+        return [Hit(hits[i].chunk, float(scores[i]), "reranked") for i in order]
+
+
+def build_retriever(store: Store, rerank_model: str = "") -> Retriever:
+    """The default retriever for a store: hybrid when it has dense vectors, else lexical-only."""
+    lexical = LexicalRetriever(store)
+    retriever: Retriever
+    if store.dense is not None:
+        retriever = HybridRetriever(lexical, DenseRetriever(store))
+    else:
+        log.warning("no embedding model: retrieval is LEXICAL-ONLY (BM25)")
+        retriever = lexical
+    if rerank_model:
+        try:
+            retriever = RerankingRetriever(retriever, rerank_model)
+        except Exception as e:  # a missing reranker must not take the product down
+            log.warning("reranker %s could not be loaded (%s); reranking is off", rerank_model, e)
+    return retriever

@@ -1,0 +1,55 @@
+"""Build the bot the settings describe: store (+ default index), retriever, answerer.
+
+The CLI, the app and the eval runner all start here; nothing below reads the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+
+from ingest.service import open_store
+from ingest.settings import Settings
+from vectorstore.store import Store
+from vectorstore.types import Filters
+
+from .answer import Answerer, ExtractiveAnswerer
+from .retrieve import Retriever, build_retriever
+from .types import Answer
+
+log = logging.getLogger("vnqa")
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    store: Store
+    retriever: Retriever
+    answerer: Answerer
+
+    def ask(self, question: str, history: list[dict] | None = None,
+            filters: Filters | None = None) -> tuple[Answer, float]:
+        """Answer and latency in milliseconds."""
+        started = time.perf_counter()
+        answer = self.answerer.answer(question, history, filters)
+        return answer, (time.perf_counter() - started) * 1000
+
+
+def build_bot(settings: Settings, store: Store | None = None, progress: bool = True) -> Bot:
+    store = store or open_store(settings, progress=progress)
+    retriever = build_retriever(store, settings.rerank_model)
+    extractive = ExtractiveAnswerer(store, retriever, settings.abstain_threshold, settings.top_k)
+    answerer: Answerer = extractive
+    if settings.answer_mode == "llm":
+        if settings.llm_base_url:
+            from .llm import LLMAnswerer, chat_model
+
+            answerer = LLMAnswerer(extractive, chat_model(settings), verify=settings.llm_verify)
+        else:
+            log.warning("VNQA_ANSWER_MODE=llm but VNQA_LLM_BASE_URL is empty: extractive answers")
+    return Bot(settings, store, retriever, answerer)
+
+
+def with_mode(settings: Settings, **changes) -> Settings:
+    return replace(settings, **changes)

@@ -1,0 +1,180 @@
+"""Check an LLM answer against the numbered sources it was given (pure functions, no model).
+
+`verify(text, sources)` returns the problems found, in Vietnamese (empty = the answer passes):
+
+- every [n] marker must name an existing source (1..len(sources));
+- an answer that is not a refusal ("Các văn bản hiện có không nêu …") must cite at least one
+  source — an uncited answer with figures is reported with its figures;
+- every number in the answer must occur in a source it cites: the sources of the markers of
+  its own sentence, or, in a sentence without markers, any source the answer cites. Numbers are
+  compared as written ("56,85") and by value, reading the answer's number both the Vietnamese way
+  ("3.530" = 3530, "56,85" = 56.85) and the English way ("56.85", "1,710"), so only a changed
+  figure fails: 57,85 against a source saying 56,85. A percentage must be a percentage in the
+  source too ("10 %", "10%" and "10 phần trăm" are the same). The digits of the [n] markers are
+  not numbers of the answer; list codes such as "(11)" are numbers like any other and pass when
+  the source has them.
+
+Years, list codes and section numbers are checked like any figure (strict on purpose): the
+sources the answerer builds carry the document's number, title and section path, so a year or
+code the model copied from them passes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ingest.text import normalize, parse_number
+
+REFUSAL_PREFIX = "Các văn bản hiện có không nêu"
+
+# [1], [1, 2], [1-3], [1][2], [Nguồn 1] (case-insensitive).
+MARKER = re.compile(r"\[\s*(?:nguồn\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]", re.IGNORECASE)
+# A number as written, with an optional percent after it.
+_NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,]\d+)*)(?:\s*(%|phần\s+trăm))?", re.IGNORECASE)
+# Sentence ends: . ! ? … before whitespace (not the dot of "3.530"), or a line break.
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
+_EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_EN_DECIMAL = re.compile(r"\d+\.\d+")
+_VN_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
+@dataclass(frozen=True)
+class Figure:
+    written: str  # as written: "56,85"
+    values: frozenset[float]  # every reading of it
+    percent: bool
+
+    @property
+    def label(self) -> str:
+        return self.written + ("%" if self.percent else "")
+
+
+def markers(text: str) -> list[int]:
+    """The source numbers of all [n] markers, in order of appearance (repeats kept)."""
+    out: list[int] = []
+    for m in MARKER.finditer(text):
+        out.extend(_marker_numbers(m.group(1)))
+    return out
+
+
+def is_refusal(text: str) -> bool:
+    return normalize(text).lstrip(" \"'“*-").startswith(REFUSAL_PREFIX)
+
+
+def figures(text: str, answer_side: bool = True) -> list[Figure]:
+    """The numbers of a text ([n] markers removed). The answer's numbers get every plausible
+    reading (Vietnamese and English separators); a source's the Vietnamese one."""
+    text = MARKER.sub(" ", normalize(text))
+    out = []
+    for m in _NUMBER.finditer(text):
+        written = m.group(1)
+        values = _readings(written) if answer_side else _vn_reading(written)
+        out.append(Figure(written, frozenset(values), bool(m.group(2))))
+    return out
+
+
+def sentences(text: str) -> list[tuple[str, list[int]]]:
+    """(sentence, its markers). Markers right after a sentence end ("… 32. [1]") belong to
+    the sentence before them."""
+    text = normalize(text)
+    pieces: list[str] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append(text[pos:m.end()])
+        pos = m.end()
+    pieces.append(text[pos:])
+    out: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        lead = re.match(r"\s*(?:" + MARKER.pattern + r"\s*)+", piece, re.IGNORECASE)
+        if lead and out:  # leading markers close the previous sentence
+            prev, prev_markers = out[-1]
+            out[-1] = (prev + lead.group(0), prev_markers + markers(lead.group(0)))
+            piece = piece[lead.end():]
+        if piece.strip():
+            out.append((piece, markers(piece)))
+    return out
+
+
+def verify(text: str, sources: list[str]) -> list[str]:
+    """Problems of an answer against its numbered sources (1-based [n]); empty = OK."""
+    problems: list[str] = []
+    n_sources = len(sources)
+    cited = markers(text)
+    for n in dict.fromkeys(cited):
+        if not 1 <= n <= n_sources:
+            have = f"chỉ có {n_sources} nguồn" if n_sources else "không có nguồn nào"
+            problems.append(f"Câu trả lời của mô hình trích dẫn nguồn [{n}] nhưng {have}")
+    valid = [n for n in dict.fromkeys(cited) if 1 <= n <= n_sources]
+    refusal = is_refusal(text)
+
+    if not cited:
+        if refusal:
+            return problems
+        figs = figures(text)
+        if figs:
+            listed = ", ".join(dict.fromkeys(f.label for f in figs))
+            problems.append(f"Câu trả lời của mô hình có số liệu ({listed}) nhưng không trích dẫn nguồn nào")
+        else:
+            problems.append("Câu trả lời của mô hình không trích dẫn nguồn nào")
+        return problems
+
+    source_figures = {n: figures(sources[n - 1], answer_side=False) for n in valid}
+    for sentence, own in sentences(text):
+        own_valid = [n for n in dict.fromkeys(own) if n in source_figures]
+        if own and not own_valid:
+            continue  # cites only non-existent sources: reported above
+        against = own_valid or valid
+        if not against:
+            continue
+        for fig in figures(sentence):
+            if any(_found(fig, source_figures[n]) for n in against):
+                continue
+            elsewhere = [n for n in range(1, n_sources + 1) if n not in against and _found(
+                fig, figures(sources[n - 1], answer_side=False))]
+            where = ", ".join(f"[{n}]" for n in against)
+            problem = f"Câu trả lời của mô hình có số {fig.label} không có trong nguồn {where}"
+            if elsewhere:
+                problem += f" (số này có ở nguồn {', '.join(f'[{n}]' for n in elsewhere)})"
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
+# -----------------------------------------------------------------------------------------
+def _marker_numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", group.strip()):
+        bounds = re.split(r"\s*[–-]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            a, b = int(bounds[0]), int(bounds[1])
+            out.extend(range(a, b + 1) if 0 <= b - a <= 20 else (a, b))
+        elif part.isdigit():
+            out.append(int(part))
+    return out
+
+
+def _vn_reading(written: str) -> set[float]:
+    value = parse_number(written)
+    return {value} if value is not None else set()
+
+
+def _readings(written: str) -> set[float]:
+    values = _vn_reading(written)
+    if _EN_THOUSANDS.fullmatch(written):  # "1,710" / "1,710.5"
+        values.add(float(written.replace(",", "")))
+    elif _EN_DECIMAL.fullmatch(written) and not _VN_THOUSANDS.fullmatch(written):  # "56.85"
+        values.add(float(written))
+    return values
+
+
+def _found(fig: Figure, in_source: list[Figure]) -> bool:
+    for src in in_source:
+        if fig.percent and not src.percent:
+            continue
+        if src.written == fig.written:
+            return True
+        if any(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) for a in fig.values for b in src.values):
+            return True
+    return False

@@ -1,0 +1,194 @@
+"""The store's source of truth: one SQLite file with documents, chunks, targets and tasks.
+
+A document's rows change in one transaction (the commit point of an update); the Chroma
+collection and the BM25 files are derived from these rows and reconciled against them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import fields
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingest.text import fold
+from ingest.types import Chunk, DocMeta, ProcessedDocument, Target, Task
+
+from .types import Filters, StoredDocument
+
+_META_COLS = [f.name for f in fields(DocMeta)]
+_TARGET_COLS = [f.name for f in fields(Target)]
+_TASK_COLS = [f.name for f in fields(Task)]
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents (
+  {", ".join(c + (" TEXT PRIMARY KEY" if c == "doc_id" else " TEXT") for c in _META_COLS)},
+  text TEXT NOT NULL, sections TEXT NOT NULL, indexed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, number TEXT, section_path TEXT NOT NULL,
+  ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+  kind TEXT, words TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
+CREATE TABLE IF NOT EXISTS targets (
+  {", ".join(f'"{c}"' for c in _TARGET_COLS)}
+);
+CREATE INDEX IF NOT EXISTS targets_doc ON targets(doc_id);
+CREATE TABLE IF NOT EXISTS tasks (
+  {", ".join(f'"{c}"' for c in _TASK_COLS)}
+);
+CREATE INDEX IF NOT EXISTS tasks_doc ON tasks(doc_id);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- state ----------------------------------------------------------------------------
+    def get_state(self, key: str, default: str = "") -> str:
+        row = self._db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every committed change; derived indexes remember the one they were built at."""
+        return int(self.get_state("generation", "0"))
+
+    # -- documents ------------------------------------------------------------------------
+    def find_by_sha(self, sha256: str) -> DocMeta | None:
+        row = self._db.execute(f"SELECT {','.join(_META_COLS)} FROM documents WHERE sha256=?",
+                               (sha256,)).fetchone()
+        return DocMeta(*row) if row else None
+
+    def get(self, doc_id: str) -> DocMeta | None:
+        row = self._db.execute(f"SELECT {','.join(_META_COLS)} FROM documents WHERE doc_id=?",
+                               (doc_id,)).fetchone()
+        return DocMeta(*row) if row else None
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._db.execute(
+            f"SELECT {','.join('d.' + c for c in _META_COLS)}, d.indexed_at, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
+            "FROM documents d ORDER BY d.issued DESC, d.doc_id").fetchall()
+        n = len(_META_COLS)
+        return [StoredDocument(DocMeta(*r[:n]), chunks=r[n + 1], indexed_at=r[n]) for r in rows]
+
+    def document_text(self, doc_id: str) -> tuple[str, list]:
+        row = self._db.execute("SELECT text, sections FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else ("", [])
+
+    def replace(self, doc: ProcessedDocument) -> list[str]:
+        """Replace (or insert) one document's rows atomically; returns the old chunk ids."""
+        meta = doc.meta
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            old = [r[0] for r in cur.execute("SELECT id FROM chunks WHERE doc_id=?", (meta.doc_id,))]
+            self._delete_rows(cur, meta.doc_id)
+            sections = [[list(s.path), s.heading, s.kind, s.start, s.end] for s in doc.sections]
+            cur.execute(
+                f"INSERT INTO documents VALUES ({','.join('?' * (len(_META_COLS) + 3))})",
+                [getattr(meta, c) for c in _META_COLS]
+                + [doc.clean.text, json.dumps(sections, ensure_ascii=False),
+                   datetime.now(timezone.utc).isoformat(timespec="seconds")])
+            cur.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(c.id, c.doc_id, c.number, json.dumps(c.section_path, ensure_ascii=False), c.order,
+                  c.start, c.end, c.text, c.kind, c.words) for c in doc.chunks])
+            cur.executemany(f"INSERT INTO targets VALUES ({','.join('?' * len(_TARGET_COLS))})",
+                            [[getattr(t, c) for c in _TARGET_COLS] for t in doc.targets])
+            cur.executemany(f"INSERT INTO tasks VALUES ({','.join('?' * len(_TASK_COLS))})",
+                            [[getattr(t, c) for c in _TASK_COLS] for t in doc.tasks])
+            self._bump(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return old
+
+    def remove(self, doc_id: str) -> list[str]:
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            old = [r[0] for r in cur.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+            self._delete_rows(cur, doc_id)
+            self._bump(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return old
+
+    @staticmethod
+    def _delete_rows(cur: sqlite3.Cursor, doc_id: str) -> None:
+        for table in ("documents", "chunks", "targets", "tasks"):
+            cur.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
+
+    @staticmethod
+    def _bump(cur: sqlite3.Cursor) -> None:
+        cur.execute("INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+                    "SET value = CAST(value AS INTEGER) + 1")
+
+    # -- chunks ---------------------------------------------------------------------------
+    def chunks(self, ids: list[str] | None = None, doc_id: str | None = None) -> list[Chunk]:
+        sql = ('SELECT id, doc_id, number, section_path, ord, start, "end", text, kind, words '
+               "FROM chunks")
+        if ids is not None:
+            rows, wanted = [], list(ids)
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500]
+                rows += self._db.execute(f"{sql} WHERE id IN ({','.join('?' * len(part))})", part).fetchall()
+            by_id = {r[0]: r for r in rows}
+            rows = [by_id[i] for i in wanted if i in by_id]
+        elif doc_id is not None:
+            rows = self._db.execute(f"{sql} WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+        else:
+            rows = self._db.execute(f"{sql} ORDER BY doc_id, ord").fetchall()
+        return [Chunk(id=r[0], doc_id=r[1], number=r[2], section_path=tuple(json.loads(r[3])),
+                      order=r[4], start=r[5], end=r[6], text=r[7], kind=r[8], words=r[9] or "")
+                for r in rows]
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+
+    def doc_ids_matching(self, filters: Filters) -> set[str]:
+        """The documents a filter admits (resolved here so every index filters the same way)."""
+        docs = [s.meta for s in self.documents()]
+        out = set()
+        for m in docs:
+            if filters.doc_ids and m.doc_id not in filters.doc_ids and m.number not in filters.doc_ids:
+                continue
+            if filters.issuer and fold(filters.issuer) not in fold(m.issuer + " " + m.place):
+                continue
+            if filters.type and fold(filters.type) != fold(m.type):
+                continue
+            if filters.year and not m.issued.startswith(str(filters.year)):
+                continue
+            out.add(m.doc_id)
+        return out
+
+    # -- targets and tasks ----------------------------------------------------------------
+    def targets(self, doc_id: str | None = None) -> list[Target]:
+        sql = f"SELECT {','.join(chr(34) + c + chr(34) for c in _TARGET_COLS)} FROM targets"
+        rows = self._db.execute(sql + (" WHERE doc_id=?" if doc_id else ""),
+                                (doc_id,) if doc_id else ()).fetchall()
+        return [Target(*r) for r in rows]
+
+    def tasks(self, doc_id: str | None = None) -> list[Task]:
+        sql = f"SELECT {','.join(chr(34) + c + chr(34) for c in _TASK_COLS)} FROM tasks"
+        rows = self._db.execute(sql + (" WHERE doc_id=?" if doc_id else ""),
+                                (doc_id,) if doc_id else ()).fetchall()
+        return [Task(*r) for r in rows]

@@ -1,0 +1,35 @@
+"""What the store hands back: hits, stored documents and search filters (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.types import Chunk, DocMeta
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    source: str  # lexical | dense | fused | reranked
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    meta: DocMeta
+    chunks: int
+    indexed_at: str  # ISO timestamp
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to documents. Empty fields do not filter."""
+
+    doc_ids: tuple[str, ...] = ()
+    issuer: str = ""  # substring, case- and diacritic-insensitive
+    type: str = ""  # e.g. "Nghị quyết"
+    year: int | None = None  # year issued
+
+    @property
+    def empty(self) -> bool:
+        return not (self.doc_ids or self.issuer or self.type or self.year)
