@@ -25,7 +25,7 @@ from vectorstore.types import Filters
 from . import evidence as ev
 from . import intents
 from .followup import rewrite
-from .query import keywords, make_query
+from .query import Domain, make_query
 from .retrieve import Retriever
 from .types import Answer, Citation
 
@@ -34,6 +34,8 @@ _HOSTILE = re.compile(r"bo qua (moi |cac |tat ca )?(huong dan|chi dan|quy tac|le
                       r"\bbia (ra|dai|mot)\b|tu bia|gia vo|dong vai|tuong tuong (ra )?mot|system prompt|"
                       r"jailbreak|quen (het )?(huong dan|moi thu)")
 _MULTI = re.compile(r"\b(cac|nhung|gom|bao gom|nhu the nao|ra sao|va|nhung gi|nhiem vu gi|giai phap)\b")
+_REALTIME = re.compile(r"\b(hom nay|hom qua|ngay mai|bay gio|hien nay|hien tai|luc nay|tuan nay|"
+                       r"thang nay|moi nhat|gan day nhat)\b")
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 
 
@@ -65,57 +67,58 @@ class ExtractiveAnswerer(Answerer):
         return _finish(result, hits, rw.standalone if rw.is_followup else "", started)
 
     # -------------------------------------------------------------------------------------
-    def _answer(self, query, focus: str, hits) -> Answer:
-        focus_folded = vn.fold(focus)
-        if _HOSTILE.search(focus_folded):
+    def _answer(self, query, focus_text: str, hits) -> Answer:
+        focus = ev.make_focus(focus_text)
+        if _HOSTILE.search(focus.folded):
             return self.refuse(hits, "yêu cầu này (trợ lý chỉ trả lời theo nội dung văn bản)")
+        if _REALTIME.search(focus.folded):
+            return self.refuse(hits, "thông tin thời sự như vậy (chỉ có nội dung các văn bản đã lập chỉ mục)")
         if not hits:
             return self.refuse(hits)
         stats = ev.corpus_stats(self.store)
+        unknown = ev.unknown_entities(focus.text, stats)
+        if unknown:
+            return self.refuse(hits, f"thông tin về {', '.join(unknown)}")
         doc_ids = self.store.catalog.doc_ids_matching(query.filters) if not query.filters.empty else None
         top_doc = hits[0].chunk.doc_id
         meta = self.store.get(top_doc)
-        focus_kw = keywords(focus) or query.keywords
-        if _unknown_year(focus, hits, meta):
+        if _unknown_year(focus.text, hits, meta):
             return self.refuse(hits, "số liệu cho năm được hỏi")
 
-        for handler in (
-            lambda: intents.metadata_answer(focus_folded, meta, self.store) if meta else None,
-            lambda: intents.section_answer(focus_folded, top_doc, self.store),
-            lambda: intents.task_answer(focus_kw, self.store, doc_ids, stats)
-            if intents.is_who_question(focus_folded) else None,
-        ):
-            found = handler()
-            if found is not None:
-                return found
+        other = _other_province(focus.text, self.store, doc_ids)
+        if other:
+            return self.refuse(hits, f"thông tin về tỉnh {other} (các văn bản hiện có là của "
+                                     f"{', '.join(sorted(_places(self.store, doc_ids)))})")
+        section = intents.section_answer(focus.folded, top_doc, self.store)
+        if section is not None and section.abstained:
+            return self.refuse(hits, f"{section.text} (văn bản {meta.label if meta else ''} không có phần này)")
+        found = (section
+                 or (intents.metadata_answer(focus.folded, meta, self.store) if meta else None)
+                 or (intents.task_answer(focus, self.store, doc_ids, stats)
+                     if intents.is_who_question(focus.folded) else None))
+        if found is not None:
+            return found
+        target = intents.target_answer(focus, self.store, doc_ids, stats)
+        if target is not None and _target_is_supported(target, hits):
+            return target
+        return self._extract(focus, hits, stats)
 
-        quantity = ev.is_quantity_question(focus_folded)
-        if quantity or "chi tieu" in focus_folded or "muc tieu" in focus_folded:
-            found = intents.target_answer(focus, focus_kw, self.store, doc_ids, stats)
-            if found is not None and _target_is_supported(found, hits):
-                return found
-        return self._extract(query, focus, focus_kw, hits, stats, quantity)
-
-    def _extract(self, query, focus, focus_kw, hits, stats, quantity) -> Answer:
-        candidates = ev.units(hits)
-        focus_folded = vn.fold(focus)
-        scored = sorted(((ev.score(u, focus_kw, focus_folded, stats, quantity), i, u)
-                         for i, u in enumerate(candidates)), key=lambda x: (-x[0], x[1]))
+    def _extract(self, focus: ev.Focus, hits, stats) -> Answer:
+        """Quote the best unit (up to three for a multi-part question), or refuse."""
+        scored = sorted(((ev.score(u, focus, stats), i, u) for i, u in enumerate(ev.units(hits))),
+                        key=lambda x: (-x[0], x[1]))
         if not scored:
             return self.refuse(hits)
         best_score, _, best = scored[0]
-        support = ev.coverage(focus_kw, best, stats) if focus_kw else 0.0
-        unknown = ev.unknown_share(focus_kw, stats)
-        support = support * (1.0 - 0.5 * unknown)
-        if support < self.threshold or (quantity and not ev.has_figure(best.text)):
+        support = ev.support(focus, best, stats)
+        if support < self.threshold or not focus.figure_ok(best.text) or not focus.time_ok(best.text):
             return self.refuse(hits, support=support)
         chosen = [best]
-        if _MULTI.search(focus_folded):
+        if _MULTI.search(focus.folded):
             for s, _, u in scored[1:]:
                 if len(chosen) == 3 or s < 0.75 * best_score:
                     break
-                if all(u.chunk.id != c.chunk.id or abs(u.start - c.start) > 0 for c in chosen) \
-                        and not any(_overlaps(u, c) for c in chosen):
+                if not any(_overlaps(u, c) for c in chosen):
                     chosen.append(u)
         chosen.sort(key=lambda u: (u.chunk.order, u.start))
         cites: list[Citation] = []
@@ -166,6 +169,23 @@ def _unknown_year(question: str, hits, meta) -> bool:
     if meta:
         known |= set(_YEAR.findall(f"{meta.title} {meta.issued}"))
     return bool(years - known)
+
+
+def _places(store: Store, doc_ids: set[str] | None) -> set[str]:
+    return {d.meta.place for d in store.documents() if d.meta.place and (doc_ids is None or d.meta.doc_id in doc_ids)}
+
+
+def _other_province(question: str, store: Store, doc_ids: set[str] | None) -> str:
+    """A province the question asks about ("… của Lạng Sơn") that no document in scope is from."""
+    places = {vn.fold(p) for p in _places(store, doc_ids)}
+    folded = vn.fold(question)
+    for province in Domain.load().provinces:
+        name = vn.fold(province)
+        if name in places:
+            continue
+        if re.search(rf"(^|\b(cua|tinh|o|tai|thuoc|voi)\s+){re.escape(name)}\b", folded):
+            return province
+    return ""
 
 
 def _target_is_supported(answer: Answer, hits) -> bool:

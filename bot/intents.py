@@ -37,38 +37,48 @@ _SECTION_REF = re.compile(
     r"\b(?:muc|tieu muc|phan|diem|khoan)\s+(\d+(?:\.\d+)+|\d+)\b|\b(\d+\.\d+(?:\.\d+)*)\b|"
     r"\bdieu\s+(\d+)\b|chi tieu (?:so |thu )?\(?(\d{1,2})\)?|(?<![\w])\((\d{1,2})\)")
 _WHO = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao|ben nao|nhung ai|to chuc nao)\b|chiu trach nhiem|"
-                  r"phu trach|duoc giao|chu tri")
+                  r"phu trach|duoc giao|chu tri|\b(ubnd|uy ban nhan dan|hdnd|hoi dong nhan dan|thuong truc|so [a-z]+)\b"
+                  r".*\b(lam gi|nhiem vu|giao|trach nhiem|phai lam)|\bgiao\b.*\b(lam gi|nhiem vu gi|viec gi)")
+_OTHER_DOC = re.compile(r"\b(to trinh|bao cao|luat|nghi dinh|thong tu|chuong trinh hanh dong|"
+                        r"nghi quyet (so )?\d+|quyet dinh (so )?\d+)\b")
 _GROUP_Q = re.compile(r"\b(cac|nhung|nhom|gom|bao gom|toan bo|tat ca)\b")
 
 
 def metadata_answer(folded: str, meta: DocMeta, store: Store) -> Answer | None:
-    """'ai ký', 'thông qua ngày nào', 'số hiệu', 'căn cứ', 'kỳ họp thứ mấy' … from the document."""
+    """'ai ký', 'thông qua ngày nào', 'số hiệu', 'căn cứ', 'kỳ họp thứ mấy' … from the document.
+
+    Several fields in one question ("ngày ban hành và người ký") are answered together. A
+    question about another document it mentions (the Tờ trình, a law) is not a metadata question.
+    """
+    if _OTHER_DOC.search(folded) and not re.search(rf"\b{re.escape(meta.number.split('/')[0])}\b", folded):
+        return None
+    chunks = store.chunks(doc_id=meta.doc_id)
+    parts: list[tuple[str, str, list]] = []
     for field, pattern, label in _META:
         if not pattern.search(folded):
             continue
-        chunks = store.chunks(doc_id=meta.doc_id)
         if field == "basis":
-            lines = _lines(chunks, r"^Căn cứ\b")
+            lines, value = _lines(chunks, r"^Căn cứ\b"), ""
         elif field == "session":
-            lines = _lines(chunks, r"(?i)kỳ họp thứ") or _lines(chunks, r"(?i)khóa [IVXLC]+")
+            lines, value = _lines(chunks, r"(?i)kỳ họp thứ") or _lines(chunks, r"(?i)khóa [IVXLC]+"), ""
         else:
-            value = getattr(meta, field if field != "session" else "title")
-            value = _display(field, value)
-            if not value:
-                return None
-            lines = _lines(chunks, _value_pattern(field, meta))
-            if not lines:
-                return None
-        if not lines:
-            return None
-        cites = [ev.cite(i + 1, c, s, e, store) for i, (c, s, e) in enumerate(lines[:4])]
-        if field in ("basis", "session"):
-            body = "; ".join(f"{c.quote} [{c.n}]" for c in cites)
-            text = f"{label} của {meta.label}: {body}"
+            value = _display(field, getattr(meta, field))
+            lines = _lines(chunks, _value_pattern(field, meta)) if value else []
+        if lines:
+            parts.append((label, value, lines[:4]))
+    if not parts:
+        return None
+    cites, pieces = [], []
+    for label, value, lines in parts:
+        first = len(cites) + 1
+        for c, s, e in lines:
+            cites.append(ev.cite(len(cites) + 1, c, s, e, store))
+        if value:
+            pieces.append(f"{label}: {value} [{first}]")
         else:
-            text = f"{label} của {meta.label}: {value} [1]."
-        return Answer(text=text, citations=tuple(cites), support=1.0)
-    return None
+            pieces.append(f"{label}: " + "; ".join(f"{c.quote} [{c.n}]" for c in cites[first - 1:]))
+    text = f"Theo {meta.label}, " + (pieces[0] if len(pieces) == 1 else "\n- " + "\n- ".join(pieces))
+    return Answer(text=text.rstrip(".") + ".", citations=tuple(cites), support=1.0)
 
 
 def _display(field: str, value: str) -> str:
@@ -129,8 +139,9 @@ def section_answer(folded: str, doc_id: str, store: Store) -> Answer | None:
     else:
         wanted = lambda p: any(x.startswith(number + ".") or x.startswith(number + " ") for x in p)  # noqa: E731
     hits = [c for c in chunks if wanted(c.section_path)]
-    if not hits:
-        return None
+    if not hits:  # the document has no such section: say so rather than guess
+        label = f"Điều {article}" if article else f"({code or code2})" if (code or code2) else f"mục {number}"
+        return Answer(text=label, abstained=True)
     cites = []
     for i, c in enumerate(hits[:3]):
         spans = vn.sentence_spans(c.text) or [(0, len(c.text))]
@@ -145,34 +156,40 @@ def section_answer(folded: str, doc_id: str, store: Store) -> Answer | None:
                   support=1.0)
 
 
-def target_answer(q_text: str, focus_keywords: tuple[str, ...], store: Store, doc_ids: set[str] | None,
-                  stats: ev.CorpusStats, min_score: float = 0.5) -> Answer | None:
-    """A question about a numbered target, answered with the exact value as written."""
+def target_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats: ev.CorpusStats,
+                  min_score: float = 0.6) -> Answer | None:
+    """A question about a numbered target, answered with the exact value(s) as written.
+
+    Targets are matched on their indicator (the group name counts 40%); a multi-part question
+    ("… và …", "các chỉ tiêu …") gets every target close to the best match, up to six.
+    """
     targets = [t for t in store.targets() if doc_ids is None or t.doc_id in doc_ids]
-    if not targets or not focus_keywords:
+    if not targets or not focus.keywords:
         return None
-    folded_q = vn.fold(q_text)
 
     def match(t) -> float:
-        ind = set(vn.syllables(t.indicator, folded=True))
-        grp = set(vn.syllables(t.group, folded=True))
-        known = [k for k in focus_keywords if stats.known(k)]
-        total = sum(stats.idf(k) for k in known) or 1.0
-        return sum(stats.idf(k) * (1.0 if k in ind else 0.4 if k in grp else 0.0) for k in known) / total
+        own = ev.coverage(focus, t.indicator, stats)
+        group = ev.coverage(focus, t.group, stats)
+        both = ev.coverage(focus, f"{t.indicator} {t.group}", stats)
+        return max(own, 0.4 * group, 0.8 * both)
 
     scored = sorted(((match(t), i, t) for i, t in enumerate(targets)), key=lambda x: (-x[0], x[1]))
     best = scored[0][0]
     if best < min_score:
         return None
-    group_q = bool(_GROUP_Q.search(folded_q))
-    chosen = [t for s, _, t in scored if s >= best - 1e-9]
-    if group_q:
-        chosen = [t for s, _, t in scored if s >= 0.6 * best][:6]
-    chosen = sorted(chosen, key=lambda t: (t.start, t.code))[:6]
-    by_id = {c.start: c for c in store.chunks(doc_id=chosen[0].doc_id) if c.kind == "item"}
+    multi = bool(_GROUP_Q.search(focus.folded)) or " va " in f" {focus.folded} "
+    cutoff = 0.6 * best if multi else best - 1e-9
+    chosen = [t for s, _, t in scored if s >= cutoff and s >= min_score * 0.6]
+    if multi:  # a multi-part question: every indicator of the chosen items
+        codes = {(t.doc_id, t.code) for t in chosen}
+        chosen = [t for t in targets if (t.doc_id, t.code) in codes]
+    chosen = sorted(chosen, key=lambda t: t.start)[:6]
+    if focus.quantity and not any(focus.figure_ok(t.value) for t in chosen):
+        return None
+    chunks = [c for c in store.chunks(doc_id=chosen[0].doc_id) if c.kind == "item"]
     cites, lines = [], []
     for t in chosen:
-        chunk = next((c for c in by_id.values() if c.start <= t.start < c.end), None)
+        chunk = next((c for c in chunks if c.start <= t.start < c.end), None)
         if chunk is None:
             continue
         n = next((c.n for c in cites if c.chunk_id == chunk.id), None)
@@ -197,27 +214,31 @@ def is_who_question(folded: str) -> bool:
     return bool(_WHO.search(folded))
 
 
-def task_answer(focus_keywords: tuple[str, ...], store: Store, doc_ids: set[str] | None,
-                stats: ev.CorpusStats, min_score: float = 0.3) -> Answer | None:
-    """'Cơ quan nào chịu trách nhiệm …', 'ai giám sát …' from the assignment records."""
+def task_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats: ev.CorpusStats,
+                min_score: float = 0.3) -> Answer | None:
+    """'Cơ quan nào chịu trách nhiệm …', 'ai giám sát …', 'UBND tỉnh được giao gì?' from the
+    assignment records (tasks that name their agency)."""
     tasks = [t for t in store.tasks() if t.agency and (doc_ids is None or t.doc_id in doc_ids)]
     if not tasks:
         return None
-    known = [k for k in focus_keywords if stats.known(k)]
-    total = sum(stats.idf(k) for k in known) or 1.0
-
-    def match(t) -> float:
-        toks = set(vn.syllables(f"{t.task} {t.sector} {t.text}", folded=True))
-        return sum(stats.idf(k) for k in known if k in toks) / total
-
-    scored = sorted(((match(t), i, t) for i, t in enumerate(tasks)), key=lambda x: (-x[0], x[1]))
-    score_, _, best = scored[0]
-    if score_ < min_score:
+    scored = sorted(((ev.coverage(focus, f"{t.agency} {t.task} {t.sector} {t.text}", stats), i, t)
+                     for i, t in enumerate(tasks)), key=lambda x: (-x[0], x[1]))
+    best = scored[0][0]
+    if best < min_score:
         return None
-    chunk = next((c for c in store.chunks(doc_id=best.doc_id) if c.start <= best.start < c.end), None)
-    if chunk is None:
+    multi = _GROUP_Q.search(focus.folded) or focus.folded.count(" ai ") + focus.folded.startswith("ai ") > 1
+    chosen = [t for s, _, t in scored if s >= (0.5 * best if multi else best - 1e-9)][:3]
+    cites, lines = [], []
+    for t in sorted(chosen, key=lambda t: t.start):
+        chunk = next((c for c in store.chunks(doc_id=t.doc_id) if c.start <= t.start < c.end), None)
+        if chunk is None:
+            continue
+        cites.append(ev.cite(len(cites) + 1, chunk, t.start - chunk.start,
+                             min(t.end, chunk.end) - chunk.start, store))
+        period = f" ({t.period})" if t.period else ""
+        lines.append(f"{t.agency}: {t.task}{period} [{len(cites)}] ({chunk.section})")
+    if not lines:
         return None
-    cite = ev.cite(1, chunk, best.start - chunk.start, min(best.end, chunk.end) - chunk.start, store)
-    period = f" ({best.period})" if best.period else ""
-    text = f"Theo {best.number} ({chunk.section}): {best.agency} — {best.task}{period} [1]."
-    return Answer(text=text, citations=(cite,), support=score_)
+    number = chosen[0].number
+    text = f"Theo {number}, " + lines[0] if len(lines) == 1 else f"Theo {number}:\n" + "\n".join(f"- {l}" for l in lines)
+    return Answer(text=text, citations=tuple(cites), support=best)

@@ -26,6 +26,8 @@ class Domain:
     abbreviations: tuple[tuple[re.Pattern, re.Pattern | None, tuple[str, ...]], ...]
     synonyms: tuple[tuple[re.Pattern, tuple[str, ...]], ...]
     stop_phrases: tuple[str, ...]  # folded, longest first
+    stop_accented: tuple[str, ...]  # lowercase with diacritics, longest first
+    provinces: tuple[str, ...]
 
     @classmethod
     @functools.lru_cache(maxsize=4)
@@ -46,7 +48,8 @@ class Domain:
             (re.compile(rf"(?<!\w){re.escape(vn.fold(phrase))}(?!\w)"), tuple(targets))
             for phrase, targets in data["synonyms"].items())
         stops = tuple(sorted({vn.fold(s) for s in data["stopwords"]}, key=len, reverse=True))
-        return cls(tuple(abbreviations), synonyms, stops)
+        accented = tuple(sorted({" ".join(vn.syllables(s)) for s in data["stopwords"]}, key=len, reverse=True))
+        return cls(tuple(abbreviations), synonyms, stops, accented, tuple(data.get("provinces", ())))
 
 
 def make_query(question: str, filters: Filters | None = None, domain: Domain | None = None,
@@ -73,7 +76,7 @@ def make_query(question: str, filters: Filters | None = None, domain: Domain | N
     expansions = [e for e in dict.fromkeys(expansions) if vn.fold(e) not in folded]
     return Query(
         text=text, folded=folded,
-        expanded=" ".join([text] + expansions),
+        expansions=tuple(expansions),
         keywords=keywords(text, domain),
         no_diacritics=not vn.has_diacritics(text) and bool(re.search(r"[a-zA-Z]{2}", text)),
         filters=filters or Filters(),
@@ -82,10 +85,14 @@ def make_query(question: str, filters: Filters | None = None, domain: Domain | N
 
 
 def keywords(text: str, domain: Domain | None = None) -> tuple[str, ...]:
-    """Folded content syllables of a question, question words and stop phrases removed."""
+    """Folded content syllables of a question, question words and stop phrases removed.
+
+    Stop phrases are matched in the question's own script ("cận" is not the stopword "cần").
+    """
     domain = domain or Domain.load()
-    folded = f" {' '.join(vn.syllables(text, folded=True))} "
-    for phrase in domain.stop_phrases:
-        folded = folded.replace(f" {phrase} ", " ")
-        folded = folded.replace(f" {phrase} ", " ")  # overlapping occurrences
-    return tuple(dict.fromkeys(folded.split()))
+    accented = vn.has_diacritics(text)
+    padded = f" {' '.join(vn.syllables(text, folded=not accented))} "
+    for phrase in (domain.stop_accented if accented else domain.stop_phrases):
+        while f" {phrase} " in padded:
+            padded = padded.replace(f" {phrase} ", " ")
+    return tuple(dict.fromkeys(vn.fold(w) for w in padded.split()))

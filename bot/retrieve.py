@@ -54,7 +54,8 @@ class LexicalRetriever(Retriever):
     def search(self, query, k=10, filters=None):
         q = as_query(query, filters)
         weights = self.folded if q.no_diacritics else self.accented
-        return self.store.lexical_search(q.expanded if self.expand else q.text, k, q.filters, weights)
+        expansions = " ".join(q.expansions) if self.expand else ""
+        return self.store.lexical_search(q.text, k, q.filters, weights, expansions)
 
 
 class DenseRetriever(Retriever):

@@ -11,11 +11,15 @@ from vectorstore.types import Filters, Hit
 class Query:
     text: str  # the question, NFC + one tone placement (after follow-up rewriting)
     folded: str  # lowercase, no diacritics
-    expanded: str  # text + expansions of abbreviations and synonyms from the domain table
+    expansions: tuple[str, ...]  # long forms of abbreviations, document phrases for synonyms
     keywords: tuple[str, ...]  # content syllables (folded), question words removed
     no_diacritics: bool  # typed without any Vietnamese diacritic
     filters: Filters = field(default_factory=Filters)
     original: str = ""  # as typed, before rewriting
+
+    @property
+    def expanded(self) -> str:
+        return " ".join((self.text,) + self.expansions)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ STATUS_SEARCHING = "Đang tìm trong văn bản…"
 STATUS_COMPOSING = "Đang soạn câu trả lời…"
 GENERIC_ERROR = "Đã xảy ra lỗi ngoài dự kiến. Vui lòng thử lại; nếu lỗi lặp lại, hãy báo quản trị viên."
 
-DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn", "Tệp"]
+DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn"]
 TARGET_HEADERS = ["Mã", "Chỉ tiêu", "Giá trị", "Đơn vị", "Nhóm", "Mục", "Văn bản"]
 TASK_HEADERS = ["Nhiệm vụ", "Cơ quan chủ trì", "Phối hợp", "Thời hạn", "Lĩnh vực", "Mục", "Văn bản"]
 
@@ -172,9 +172,17 @@ def excerpt(text: str, sections: list, start: int, end: int, limit: int = _CONTE
     """The innermost section holding text[start:end]; a long one shrinks to nearby paragraphs."""
     from ingest.types import section_label
 
-    rows = [r for r in _section_rows(sections) if r[3] <= start and end <= r[4]]
+    rows = sorted((r for r in _section_rows(sections) if r[3] <= start and end <= r[4]),
+                  key=lambda r: (r[4] - r[3], -len(r[0])))
     if rows:
-        path, _, _, lo, hi = min(rows, key=lambda r: (r[4] - r[3], -len(r[0])))
+        # The innermost section; when it is little more than the quote itself (a numbered item),
+        # its parent shows the surroundings, as long as the parent is not too long.
+        best = rows[0]
+        for parent in rows[1:]:
+            if (best[4] - best[3]) - (end - start) > 80 or parent[4] - parent[3] > limit:
+                break
+            best = parent
+        path, _, _, lo, hi = best
         label = section_label(path)
     else:
         lo, hi, label = 0, len(text), ""
@@ -266,41 +274,50 @@ def chat_message(answer: Answer, store, seconds: float | None = None) -> str:
 
 
 def render_document(text: str, sections: list, lo: int = 0, hi: int | None = None) -> str:
-    """text[lo:hi] as HTML: each line a paragraph, section headings as headings (indented by
-    depth), every section start an anchor."""
+    """text[lo:hi] as HTML: each line a paragraph, section headings as headings (smaller with
+    depth), headless sections (document info, preamble, signature) with their name; each section's
+    first line carries the anchor id "sec-<index>"."""
+    import bisect
+
     hi = len(text) if hi is None else hi
     rows = _section_rows(sections)
-    base = min((len(r[0]) for r in rows if lo <= r[3] < hi), default=1)
-    starts: dict[int, list] = {}
-    for i, r in enumerate(rows):
-        if lo <= r[3] < hi:
-            starts.setdefault(r[3], []).append((i, r))
-    out = ['<div class="doc-text">']
-    pos = lo
+    inside = [(i, r) for i, r in enumerate(rows) if lo <= r[3] < hi]
+    base = min((len(r[0]) for _, r in inside), default=1)
+    lines, offsets, pos = [], [], lo
     for line in text[lo:hi].split("\n"):
-        line_start, pos = pos, pos + len(line) + 1
-        here = sorted(starts.get(line_start, []), key=lambda x: len(x[1][0]))
-        # A section that starts inside a line (a line-less heading) still gets its anchor.
-        consumed = False
-        anchors = []
+        lines.append(line)
+        offsets.append(pos)
+        pos += len(line) + 1
+    at_line: dict[int, list] = {}
+    for i, r in inside:
+        at_line.setdefault(max(0, bisect.bisect_right(offsets, r[3]) - 1), []).append((i, r))
+    out = ['<div class="doc-text">']
+    for n, line in enumerate(lines):
+        here = sorted(at_line.get(n, []), key=lambda x: len(x[1][0]))
+        ids = [f"sec-{i}" for i, _ in here]
+        heading_done = False
         for i, (path, heading, kind, _s, _e) in here:
+            if kind not in _HEADING_KINDS or len(path) > 4:
+                continue
             depth = max(0, len(path) - base)
-            anchors.append(f'<a id="sec-{i}"></a>')
-            if kind in _HEADING_KINDS and len(path) <= 4:
-                level = min(6, 3 + depth)
-                if heading and not consumed and _squash(line).startswith(_squash(heading)[:40]):
-                    out.append("".join(anchors) + f'<h{level} class="doc-h d{depth}">{esc(line)}</h{level}>')
-                    consumed = True
-                elif not heading:
-                    out.append("".join(anchors) + f'<h{level} class="doc-h d{depth} synthetic">'
-                               f"{esc(path[-1] if path else '')}</h{level}>")
-                anchors = []
-        if consumed or not line.strip():
-            if anchors:
-                out.append("".join(anchors))
+            level = min(6, 3 + depth)
+            anchor = f' id="{ids.pop(0)}"' if ids else ""
+            if not heading:
+                out.append(f'<h{level}{anchor} class="doc-h synthetic">{esc(path[-1] if path else "")}</h{level}>')
+            elif not heading_done and _squash(line).startswith(_squash(heading)[:40]):
+                extra = "".join(f'<span id="{x}"></span>' for x in ids)
+                out.append(f'<h{level}{anchor} class="doc-h d{depth}">{extra}{esc(line)}</h{level}>')
+                ids, heading_done = [], True
+        if heading_done:
             continue
+        if not line.strip():
+            if ids:
+                out.append("".join(f'<span id="{x}"></span>' for x in ids))
+            continue
+        anchor = f' id="{ids.pop(0)}"' if ids else ""
+        extra = "".join(f'<span id="{x}"></span>' for x in ids)
         cls = ' class="item"' if any(r[2] in ("item", "point", "clause") for _, r in here) else ""
-        out.append("".join(anchors) + f"<p{cls}>{esc(line)}</p>")
+        out.append(f"<p{anchor}{cls}>{extra}{esc(line)}</p>")
     out.append("</div>")
     return "".join(out)
 
@@ -314,8 +331,7 @@ def _date(iso: str) -> str:
 
 
 def document_rows(store) -> list[list[Any]]:
-    return [[d.meta.number or "—", d.meta.title, d.meta.issuer, _date(d.meta.issued), d.meta.signer,
-             d.chunks, Path(d.meta.source).name if d.meta.source else ""]
+    return [[d.meta.number or "—", d.meta.title, d.meta.issuer, _date(d.meta.issued), d.meta.signer, d.chunks]
             for d in store.documents()]
 
 
@@ -401,11 +417,11 @@ class WebApp:
         question = (message or "").strip()
         if not question:
             gr.Warning("Hãy nhập câu hỏi.")
-            yield chat, history, "", message
+            yield list(chat), list(history), "", message
             return
         chat = chat + [{"role": "user", "content": esc(question)},
                        {"role": "assistant", "content": '<span class="thinking">…</span>'}]
-        yield chat, history, STATUS_SEARCHING, ""
+        yield list(chat), list(history), STATUS_SEARCHING, ""
         started = time.perf_counter()
         final: Answer | None = None
         try:
@@ -414,22 +430,22 @@ class WebApp:
                     final = item
                     break
                 chat[-1] = {"role": "assistant", "content": answer_markdown(str(item))}
-                yield chat, history, STATUS_COMPOSING, ""
+                yield list(chat), list(history), STATUS_COMPOSING, ""
         except VnqaError as e:
             log.warning("question %r: %s", question, e)
             chat[-1] = {"role": "assistant", "content": f'<div class="error">{esc(e.user_message)}</div>'}
-            yield chat, history, "", ""
+            yield list(chat), list(history), "", ""
             return
         except Exception:
             log.exception("question %r failed", question)
             chat[-1] = {"role": "assistant", "content": f'<div class="error">{esc(GENERIC_ERROR)}</div>'}
-            yield chat, history, "", ""
+            yield list(chat), list(history), "", ""
             return
         if final is None:
             chat[-1] = {"role": "assistant", "content": f'<div class="error">{esc(GENERIC_ERROR)}</div>'}
-            yield chat, history, "", ""
+            yield list(chat), list(history), "", ""
             return
-        yield chat, history, STATUS_COMPOSING, ""
+        yield list(chat), list(history), STATUS_COMPOSING, ""
         seconds = time.perf_counter() - started
         try:
             content = chat_message(final, self.store)
@@ -439,12 +455,20 @@ class WebApp:
         chat[-1] = {"role": "assistant", "content": content}
         history = history + [{"role": "user", "content": question},
                              {"role": "assistant", "content": final.text}]
-        yield chat, history, _done_status(final, seconds), ""
+        yield list(chat), list(history), _done_status(final, seconds), ""
 
     @staticmethod
     def new_chat():
         """(chat, history, status, textbox) of an empty conversation."""
         return [], [], "", ""
+
+    def warm_up(self) -> None:
+        """One throw-away question so that the first user does not wait for lazy loading
+        (word segmentation, BM25 files)."""
+        try:
+            self.bot.ask("Văn bản này quy định gì?")
+        except Exception:  # warming up must never stop the app
+            log.debug("warm-up failed", exc_info=True)
 
     # -- API -----------------------------------------------------------------------------
     def ask_api(self, question: str, doc: str | None = None) -> dict:
@@ -548,11 +572,11 @@ class WebApp:
             return gr.update(choices=[], value=None), "", ""
         text, sections = self.store.document_text(doc_id)
         choices = [("Toàn văn", WHOLE_DOC)]
-        for i, (path, heading, _kind, _s, _e) in enumerate(_section_rows(sections)):
+        for i, (path, heading, kind, _s, _e) in enumerate(_section_rows(sections)):
             depth = max(0, len(path) - 1)
-            name = path[-1] if path else heading
-            choices.append(("\u2003" * depth + _short(name, 90), str(i)))
-        return (gr.update(choices=choices, value=WHOLE_DOC), render_document(text, sections),
+            name = heading if heading and kind in ("item", "point", "clause") else (path[-1] if path else heading)
+            choices.append(("\u2003" * depth + _short(name, 64), str(i)))
+        return (gr.update(choices=choices, value=WHOLE_DOC), _scroll(render_document(text, sections)),
                 self.doc_header(doc_id))
 
     def section(self, doc_id: str | None, which: str | None):
@@ -562,15 +586,15 @@ class WebApp:
         text, sections = self.store.document_text(doc_id)
         rows = _section_rows(sections)
         if which in (None, "", WHOLE_DOC):
-            return render_document(text, sections)
+            return _scroll(render_document(text, sections))
         try:
             path, _h, _k, lo, hi = rows[int(which)]
         except (ValueError, IndexError):
-            return render_document(text, sections)
+            return _scroll(render_document(text, sections))
         from ingest.types import SEP
 
         crumb = f'<div class="crumb">{esc(SEP.join(path))}</div>'
-        return crumb + render_document(text, sections, lo, hi)
+        return _scroll(crumb + render_document(text, sections, lo, hi))
 
     def doc_header(self, doc_id: str) -> str:
         meta = self.store.get(doc_id)
@@ -604,12 +628,16 @@ class WebApp:
         return f"{docs} văn bản · tìm kiếm {mode} · câu trả lời {answer}"
 
 
+def _scroll(inner: str) -> str:
+    return f'<div class="reader-scroll">{inner}</div>'
+
+
 def _done_status(answer: Answer, seconds: float) -> str:
-    took = f"{seconds:.1f}".replace(".", ",")
+    took = f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} giây".replace(".", ",")
     if answer.abstained:
-        return f"Không tìm thấy câu trả lời trong văn bản ({took} giây)"
+        return f"Các văn bản không nêu thông tin này · đã tìm trong {took}"
     n = len(answer.citations)
-    return f"Đã trả lời trong {took} giây · {n} nguồn trích dẫn"
+    return f"Đã trả lời trong {took} · {n} nguồn trích dẫn"
 
 
 def _mb(x: float) -> str:

@@ -18,6 +18,8 @@ _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
 _DIACRITIC = re.compile("[\u0300-\u036f]")
+# A heading label that the sentence splitter cuts off on its own: "Điều 3.", "1.", "3.1.4.", "a)"
+_LABEL = re.compile(r"(?:(?:Điều|Khoản|Mục|Chương|Phần)\s+\S+|\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])[.)]?")
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,7 +96,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             end = start + len(sentence)
         if spans and start < spans[-1][1]:
             continue
-        spans.append((start, end))
+        if spans and _LABEL.fullmatch(text[spans[-1][0]:spans[-1][1]]):
+            spans[-1] = (spans[-1][0], end)  # "Điều 3." / "1." / "3.1.4." is not a sentence
+        else:
+            spans.append((start, end))
         pos = end
     # Stretch each span to the next one so no text is lost between them.
     out = []

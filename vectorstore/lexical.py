@@ -108,10 +108,12 @@ class LexicalIndex:
                 total += weight * self._indexes[field].get_scores(tokens)
         return total
 
-    def search(self, query: str, weights: dict[str, float], k: int,
-               allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, weights: dict[str, float], k: int, allowed: set[str] | None = None,
+               expansions: str = "", expansion_weight: float = 0.5) -> list[tuple[str, float]]:
         """Top-k (chunk id, score) with score > 0, optionally restricted to `allowed` ids."""
         scores = self.scores(query, weights)
+        if expansions:
+            scores += expansion_weight * self.scores(expansions, weights)
         if allowed is not None:
             mask = np.zeros(len(self.ids), dtype=bool)
             for cid in allowed:

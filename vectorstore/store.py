@@ -176,14 +176,16 @@ class Store:
         return self.catalog.doc_ids_matching(filters)
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None,
-                       weights: dict[str, float] | None = None) -> list[Hit]:
+                       weights: dict[str, float] | None = None, expansions: str = "",
+                       expansion_weight: float = 0.5) -> list[Hit]:
+        """BM25 over the fields in `weights`; `expansions` (synonyms, long forms) count less."""
         weights = weights or {"accent": 1.0, "folded": 0.5}
         docs = self._allowed(filters)
         index = self._refresh_lexical()
         allowed = None
         if docs is not None:
             allowed = {c.id for d in docs for c in self.catalog.chunks(doc_id=d)}
-        found = index.search(query, weights, k, allowed)
+        found = index.search(query, weights, k, allowed, expansions, expansion_weight)
         return self._hits(found, "lexical")
 
     def dense_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
