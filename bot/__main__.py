@@ -70,8 +70,9 @@ def _ask(bot, args) -> int:
     filters = Filters(doc_ids=(args.doc,)) if args.doc else None
     answer, ms = bot.ask(args.question, filters=filters)
     if args.json:
-        print(json.dumps({"question": args.question, **answer.to_json(), "latency_ms": round(ms, 1)},
-                         ensure_ascii=False, indent=2))
+        from .service import answer_record
+
+        print(json.dumps(answer_record(args.question, answer, ms), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
     if answer.citations:

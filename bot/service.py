@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ingest.service import open_store
 from ingest.settings import Settings
@@ -51,5 +51,6 @@ def build_bot(settings: Settings, store: Store | None = None, progress: bool = T
     return Bot(settings, store, retriever, answerer)
 
 
-def with_mode(settings: Settings, **changes) -> Settings:
-    return replace(settings, **changes)
+def answer_record(question: str, answer: Answer, ms: float) -> dict:
+    """The JSON of `python -m bot ask --json` and of the app's /ask endpoint."""
+    return {"question": question, **answer.to_json(), "latency_ms": round(ms, 1)}

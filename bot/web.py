@@ -32,6 +32,7 @@ from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import fold
 from vectorstore.types import Filters
 
+from .service import answer_record
 from .types import Answer, Citation
 
 log = logging.getLogger("vnqa")
@@ -71,11 +72,6 @@ def doc_filters(doc: str | None) -> Filters | None:
     """A filter on one document (doc_id or số hiệu); None/""/"*" mean every document."""
     doc = (doc or "").strip()
     return Filters(doc_ids=(doc,)) if doc and doc != ALL_DOCS else None
-
-
-def answer_record(question: str, answer: Answer, ms: float) -> dict:
-    """The record `python -m bot ask --json` prints and the /ask endpoint returns."""
-    return {"question": question, **answer.to_json(), "latency_ms": round(ms, 1)}
 
 
 def ask_json(bot, question: str, doc: str | None = None, history: list[dict] | None = None) -> dict:
@@ -188,21 +184,32 @@ def excerpt(text: str, sections: list, start: int, end: int, limit: int = _CONTE
         lo, hi, label = 0, len(text), ""
     cut_before = cut_after = False
     if hi - lo > limit:
-        # The paragraph of the quote, plus one paragraph on each side while they fit.
-        p_lo = text.rfind("\n", lo, start) + 1 if text.rfind("\n", lo, start) >= 0 else lo
-        p_hi = text.find("\n", end, hi)
-        p_hi = hi if p_hi < 0 else p_hi
-        budget = max(0, limit - (p_hi - p_lo))
-        prev = text.rfind("\n", lo, max(lo, p_lo - 1))
-        if p_lo > lo and (p_lo - (prev + 1 if prev >= 0 else lo)) <= budget // 2:
-            p_lo = prev + 1 if prev >= 0 else lo
-        nxt = text.find("\n", min(hi, p_hi + 1), hi)
-        if p_hi < hi and ((nxt if nxt >= 0 else hi) - p_hi) <= budget // 2:
-            p_hi = nxt if nxt >= 0 else hi
+        # The quote's own lines, then whole neighbouring lines, alternately, while they fit.
+        p_lo, p_hi = _line_start(text, lo, start), _line_end(text, end, hi)
+        grew = True
+        while grew:
+            grew = False
+            if p_lo > lo and p_hi - _line_start(text, lo, p_lo - 1) <= limit:
+                p_lo, grew = _line_start(text, lo, p_lo - 1), True
+            if p_hi < hi and _line_end(text, p_hi + 1, hi) - p_lo <= limit:
+                p_hi, grew = _line_end(text, p_hi + 1, hi), True
+        if p_hi - p_lo > limit:  # one huge paragraph: a window around the quote
+            p_lo = max(p_lo, start - limit // 2)
+            p_hi = min(p_hi, end + limit // 2)
         cut_before, cut_after = p_lo > lo, p_hi < hi
         lo, hi = p_lo, p_hi
-    return Excerpt(label, text[lo:start].strip("\n"), text[start:end], text[end:hi].strip("\n"),
+    return Excerpt(label, text[lo:start].lstrip("\n"), text[start:end], text[end:hi].rstrip("\n"),
                    cut_before, cut_after)
+
+
+def _line_start(text: str, lo: int, i: int) -> int:
+    j = text.rfind("\n", lo, i)
+    return lo if j < 0 else j + 1
+
+
+def _line_end(text: str, i: int, hi: int) -> int:
+    j = text.find("\n", i, hi)
+    return hi if j < 0 else j
 
 
 def excerpt_html(ex: Excerpt) -> str:
@@ -262,7 +269,7 @@ def _short(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
-def chat_message(answer: Answer, store, seconds: float | None = None) -> str:
+def chat_message(answer: Answer, store) -> str:
     """The assistant's bubble: the answer, any verifier notes, then its sources (all one HTML
     line after the answer so that markdown leaves it alone)."""
     out = answer_markdown(answer.text)
@@ -349,7 +356,17 @@ def target_rows(store) -> list[list[str]]:
 
 
 def task_rows(store) -> list[list[str]]:
-    return [[t.task, t.agency, t.cooperating, t.period, t.sector, t.section, t.number] for t in store.tasks()]
+    return [[t.task, t.agency, t.cooperating, t.period, t.sector, short_section(t.section), t.number]
+            for t in store.tasks()]
+
+
+def short_section(section: str) -> str:
+    """'Điều 1 › 3 › 3.1 › 3.1.1. Phát triển …' -> 'Điều 1 › 3 › 3.1 › 3.1.1' (the name is in Lĩnh vực)."""
+    m = re.match(r"^(.*?)(\d+(?:\.\d+)*)\.? \S.*$", section.rsplit(" › ", 1)[-1])
+    if not m or m.group(1):
+        return section
+    head = section.rsplit(" › ", 1)[0] if " › " in section else ""
+    return f"{head} › {m.group(2)}" if head else m.group(2)
 
 
 def search_rows(rows: list[list[Any]], query: str) -> list[list[Any]]:
@@ -706,5 +723,3 @@ def css() -> str:
     raw = (ASSETS / "app.css").read_text(encoding="utf-8")
     return raw.replace("{{FONTS}}", "/gradio_api/file=" + quote(str(ASSETS / "fonts")))
 
-
-HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,14 +46,29 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 
 
 class Catalog:
+    """One SQLite connection per thread (WAL): a reader never sees a writer's open transaction."""
+
     def __init__(self, path: Path):
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            self._local.db = db
+            self._connections.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        for db in self._connections:
+            db.close()
+        self._connections.clear()
+        self._local = threading.local()
 
     # -- state ----------------------------------------------------------------------------
     def get_state(self, key: str, default: str = "") -> str:

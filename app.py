@@ -1,0 +1,197 @@
+"""`python app.py [--host 127.0.0.1] [--port 7860] [--store DIR]` — the web app (Gradio).
+
+On first run the default index is built (progress in the terminal) before the app serves.
+This file only lays out the page and connects events; the handlers are in bot/web.py.
+Local only: never share=True; analytics off; the font is shipped in assets/fonts/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# Before gradio is imported anywhere: no telemetry, offline model loading.
+for _key, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"),
+                     ("TRANSFORMERS_OFFLINE", "1"), ("ANONYMIZED_TELEMETRY", "False")):
+    os.environ.setdefault(_key, _value)
+
+import gradio as gr  # noqa: E402
+
+from bot import web  # noqa: E402
+from ingest.errors import VnqaError  # noqa: E402
+from ingest.settings import Settings, configure_runtime  # noqa: E402
+
+HEADER = """
+<div id="app-header">
+  <h1><span class="logo">VB</span>Trợ lý hỏi đáp văn bản</h1>
+  <p>Trả lời bằng nội dung của các văn bản đã nạp, kèm trích dẫn đúng điều, đúng mục.</p>
+</div>
+"""
+PRIVATE = {"api_visibility": "private"}
+
+
+def build_demo(app: web.WebApp) -> gr.Blocks:
+    with gr.Blocks(title="Hỏi đáp văn bản", analytics_enabled=False, fill_width=False) as demo:
+        history = gr.State([])  # this session's turns, plain text ({"role", "content"})
+        with gr.Row(equal_height=True, elem_id="header-row"):
+            gr.HTML(HEADER, padding=False, min_width=340, scale=3)
+            mode_note = gr.Markdown(app.mode_note(), elem_id="mode-note", min_width=300, scale=2)
+
+        with gr.Tabs():
+            # ---------------------------------------------------------------- Hỏi đáp
+            with gr.Tab("Hỏi đáp", id="chat-tab") as chat_tab:
+                with gr.Row(equal_height=False):
+                    doc_filter = gr.Dropdown(
+                        choices=web.document_choices(app.store, with_all=True), value=web.ALL_DOCS,
+                        label="Tìm trong", scale=4, min_width=220, elem_id="doc-filter")
+                    new_chat = gr.Button("Cuộc trò chuyện mới", scale=1, min_width=190,
+                                         size="md", elem_id="new-chat")
+                chatbot = gr.Chatbot(
+                    elem_id="chat", show_label=False, height=540, buttons=[],
+                    placeholder="Hỏi về nội dung văn bản: chỉ tiêu, nhiệm vụ, cơ quan chủ trì, thời hạn…",
+                    feedback_options=None, autoscroll=True, layout="bubble", sanitize_html=True,
+                    latex_delimiters=[])
+                status = gr.Markdown("", elem_id="status")
+                with gr.Row(equal_height=True):
+                    message = gr.Textbox(
+                        placeholder="Nhập câu hỏi về văn bản…", show_label=False,
+                        lines=1, max_lines=4, scale=8, autofocus=True, elem_id="question", container=False)
+                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="send")
+                gr.Markdown("Câu hỏi mẫu:", elem_classes="examples-label")
+                with gr.Row(elem_id="examples"):
+                    example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in web.EXAMPLES]
+
+            # ---------------------------------------------------------------- Văn bản
+            with gr.Tab("Văn bản", id="docs-tab") as docs_tab:
+                docs_table = gr.Dataframe(
+                    value=app.documents_table(), headers=web.DOC_HEADERS, interactive=False, wrap=True,
+                    label="Văn bản trong kho", elem_id="docs-table", max_height=320,
+                    column_widths=["13%", "37%", "20%", "11%", "12%", "7%"])
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        files = gr.File(
+                            label=f"Thêm văn bản (.txt, .md, .docx, .pdf, .html — tối đa "
+                                  f"{app.settings.max_file_mb:g} MB mỗi tệp)",
+                            file_count="multiple", file_types=web.UPLOAD_TYPES, elem_id="upload")
+                        upload = gr.Button("Lập chỉ mục các tệp đã chọn", variant="primary", elem_id="upload-btn")
+                        upload_report = gr.HTML("", elem_id="upload-report")
+                    with gr.Column(scale=2):
+                        to_remove = gr.Dropdown(choices=web.document_choices(app.store), label="Xóa văn bản",
+                                                elem_id="remove-doc")
+                        remove = gr.Button("Xóa văn bản đã chọn", variant="stop", elem_id="remove-btn")
+                        remove_report = gr.HTML("")
+                gr.Markdown("### Đọc văn bản")
+                reader_doc = gr.Dropdown(choices=web.document_choices(app.store), label="Văn bản",
+                                         elem_id="reader-doc")
+                reader_meta = gr.HTML("")
+                with gr.Row():
+                    with gr.Column(scale=2, min_width=240):
+                        outline = gr.Radio(choices=[], label="Mục lục", elem_id="outline")
+                    with gr.Column(scale=5):
+                        reader = gr.HTML("", elem_id="reader")
+
+            # ---------------------------------------------------------------- Chỉ tiêu
+            with gr.Tab("Chỉ tiêu", id="targets-tab") as targets_tab:
+                with gr.Row(equal_height=True):
+                    targets_query = gr.Textbox(placeholder="Tìm chỉ tiêu (có thể gõ không dấu)…",
+                                               show_label=False, scale=5, container=False)
+                    targets_csv = gr.DownloadButton("Tải CSV", scale=1, min_width=120, size="md")
+                targets_table = gr.Dataframe(headers=web.TARGET_HEADERS, interactive=False, wrap=True,
+                                             max_height=560, elem_id="targets-table",
+                                             column_widths=["6%", "30%", "14%", "9%", "15%", "16%", "10%"])
+
+            # ---------------------------------------------------------------- Nhiệm vụ
+            with gr.Tab("Nhiệm vụ", id="tasks-tab") as tasks_tab:
+                with gr.Row(equal_height=True):
+                    tasks_query = gr.Textbox(placeholder="Tìm nhiệm vụ, cơ quan, thời hạn (có thể gõ không dấu)…",
+                                             show_label=False, scale=5, container=False)
+                    tasks_csv = gr.DownloadButton("Tải CSV", scale=1, min_width=120, size="md")
+                tasks_table = gr.Dataframe(headers=web.TASK_HEADERS, interactive=False, wrap=True,
+                                           max_height=560, elem_id="tasks-table",
+                                           column_widths=["38%", "14%", "12%", "9%", "13%", "8%", "6%"])
+
+        # ------------------------------------------------------------------------ events
+        chat_io = dict(inputs=[message, chatbot, history, doc_filter],
+                       outputs=[chatbot, history, status, message],
+                       concurrency_id="answer", show_progress="hidden", **PRIVATE)
+        message.submit(app.respond, **chat_io)
+        send.click(app.respond, **chat_io)
+        for button, question in zip(example_buttons, web.EXAMPLES):
+            button.click(lambda q=question: q, outputs=message, queue=False, **PRIVATE).then(
+                app.respond, **chat_io)
+        new_chat.click(app.new_chat, outputs=[chatbot, history, status, message], queue=False, **PRIVATE)
+        chatbot.clear(app.new_chat, outputs=[chatbot, history, status, message], queue=False, **PRIVATE)
+
+        index_views = [docs_table, doc_filter, to_remove, reader_doc,
+                       targets_table, targets_csv, tasks_table, tasks_csv]
+        upload.click(app.upload,
+                     inputs=[files, doc_filter, to_remove, reader_doc, targets_query, tasks_query],
+                     outputs=[upload_report, *index_views, files],
+                     concurrency_limit=1, concurrency_id="write", api_name="upload",
+                     api_visibility="undocumented").then(app.mode_note, outputs=mode_note, **PRIVATE)
+        remove.click(app.remove, inputs=[to_remove, doc_filter, reader_doc, targets_query, tasks_query],
+                     outputs=[remove_report, *index_views], concurrency_limit=1, concurrency_id="write",
+                     **PRIVATE).then(app.mode_note, outputs=mode_note, **PRIVATE)
+
+        reader_doc.change(app.outline, inputs=reader_doc, outputs=[outline, reader, reader_meta], **PRIVATE)
+        outline.input(app.section, inputs=[reader_doc, outline], outputs=reader, **PRIVATE)
+
+        targets_query.change(app.targets, inputs=targets_query, outputs=[targets_table, targets_csv],
+                             show_progress="hidden", trigger_mode="always_last", **PRIVATE)
+        tasks_query.change(app.tasks, inputs=tasks_query, outputs=[tasks_table, tasks_csv],
+                           show_progress="hidden", trigger_mode="always_last", **PRIVATE)
+
+        # Another session may have changed the index: refresh on page load and on tab switch.
+        refresh_io = dict(inputs=[doc_filter, to_remove, reader_doc, targets_query, tasks_query],
+                          outputs=index_views, show_progress="hidden", **PRIVATE)
+        for tab in (chat_tab, docs_tab, targets_tab, tasks_tab):
+            tab.select(app.refresh, **refresh_io)
+        demo.load(app.on_load, outputs=[*index_views, mode_note], show_progress="hidden", **PRIVATE).then(
+            app.outline, inputs=reader_doc, outputs=[outline, reader, reader_meta], show_progress="hidden",
+            **PRIVATE)
+
+        # The API: same JSON as `python -m bot ask --json`.
+        gr.api(app.ask_api, api_name="ask",
+               api_description="Trả lời một câu hỏi (question; doc = doc_id hoặc số hiệu để lọc, tùy chọn). "
+                               "Trả về JSON giống `python -m bot ask --json`.",
+               concurrency_id="answer")
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description="Trợ lý hỏi đáp văn bản (web)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost only)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument("--store", type=Path, help="store folder (default: $VNQA_STORE or ./store)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    configure_runtime(args.verbose)
+    settings = Settings.from_env(store=args.store)
+    print(f"Kho dữ liệu: {settings.store}", file=sys.stderr, flush=True)
+    try:
+        from bot.service import build_bot
+
+        bot = build_bot(settings, progress=True)  # builds the default index on first run (tqdm)
+    except VnqaError as e:
+        print(f"Lỗi: {e.user_message}\n({e})", file=sys.stderr)
+        return 2
+    app = web.WebApp(bot, settings)
+    app.warm_up()
+    gr.set_static_paths(web.static_paths())
+    demo = build_demo(app)
+    demo.queue(default_concurrency_limit=2, max_size=64)
+    demo.launch(
+        server_name=args.host, server_port=args.port, share=False, inbrowser=False,
+        theme=web.theme(), css=web.css(),
+        allowed_paths=web.static_paths(),
+        max_file_size=int(settings.max_file_mb * 1024 * 1024),
+        footer_links=["api"], ssr_mode=False, show_error=False, pwa=False, mcp_server=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,431 @@
+"""The web app: the /ask API (same JSON as `python -m bot ask --json`), uploads, tables, CSV,
+chat rendering and errors. Real parts throughout: a store built from the bundled corpus
+(lexical-only for speed), the real bot, the real app served by `python app.py`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import PROJECT_ROOT
+from tests.app_server import AppServer, app_env, build_store, copy_store, lexical_settings
+from tests.fixtures import BUNDLED
+
+DTI = "Chỉ tiêu DTI năm 2026 là gì?"
+FAKE_DOC = """HỘI ĐỒNG NHÂN DÂN
+TỈNH THỬ NGHIỆM
+Số: 12/NQ-HĐND
+Thử Nghiệm, ngày 05 tháng 3 năm 2025
+NGHỊ QUYẾT
+VỀ VIỆC HỖ TRỢ NUÔI ONG MẬT TẠI CÁC XÃ VÙNG CAO
+HỘI ĐỒNG NHÂN DÂN TỈNH THỬ NGHIỆM
+QUYẾT NGHỊ:
+Điều 1. Hỗ trợ mỗi hộ nuôi ong mật tối đa 15 thùng ong trong năm 2025.
+Điều 2. Ủy ban nhân dân tỉnh tổ chức thực hiện Nghị quyết này.
+Điều 3. Nghị quyết có hiệu lực từ ngày ký.
+CHỦ TỊCH
+Nguyễn Văn Thử
+"""
+
+
+# ---------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def base_store(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once (lexical-only); tests use copies of it."""
+    return build_store(tmp_path_factory.mktemp("base") / "store")
+
+
+@pytest.fixture(scope="module")
+def server(base_store, tmp_path_factory):
+    store = copy_store(base_store, tmp_path_factory.mktemp("served") / "store")
+    with AppServer(store) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False)
+
+
+@pytest.fixture
+def web_app(base_store, tmp_path):
+    """The handlers over a private copy of the store (what app.py wires), in this process."""
+    return make_web_app(copy_store(base_store, tmp_path / "store"))
+
+
+def make_web_app(store: Path, **changes):
+    from bot import web
+    from bot.service import build_bot
+
+    settings = lexical_settings(store, **changes)
+    return web.WebApp(build_bot(settings, progress=False), settings)
+
+
+def fake_doc(folder: Path, name: str = "nghi-quyet-12-nuoi-ong.txt") -> Path:
+    path = folder / name
+    path.write_text(FAKE_DOC, encoding="utf-8")
+    return path
+
+
+def random_pdf(folder: Path, name: str = "hong-ngau-nhien.pdf") -> Path:
+    path = folder / name
+    path.write_bytes(os.urandom(4096))
+    return path
+
+
+def cli_ask(store: Path, question: str, *extra: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", question, *extra],
+                         cwd=str(PROJECT_ROOT), env=app_env(store), capture_output=True, text=True,
+                         timeout=180, check=True)
+    return json.loads(out.stdout)
+
+
+def numbers(web_app) -> list[str]:
+    return sorted(d.meta.number for d in web_app.store.documents())
+
+
+def no_progress(*_args, **_kwargs):
+    pass
+
+
+# -------------------------------------------------------------------------------- the /ask API
+def test_ask_endpoint_returns_the_cli_json(server, client):
+    got = client.predict(DTI, api_name="/ask")
+    assert isinstance(got, dict)
+    assert "xếp thứ 32" in got["answer"]
+    assert not got["abstained"]
+    assert "(11)" in got["citations"][0]["section"]
+    assert got["question"] == DTI and got["latency_ms"] >= 0
+
+    cli = cli_ask(server.store, DTI)
+    assert set(got) == set(cli)
+    assert got["answer"] == cli["answer"]
+    assert got["citations"] == cli["citations"]
+    assert [r["chunk_id"] for r in got["retrieved"]] == [r["chunk_id"] for r in cli["retrieved"]]
+    assert set(got["citations"][0]) == set(cli["citations"][0])
+
+
+def test_ask_endpoint_document_filter(client):
+    by_number = client.predict(DTI, "70/NQ-HĐND", api_name="/ask")
+    assert "xếp thứ 32" in by_number["answer"]
+    elsewhere = client.predict(DTI, "99/NQ-KHONGCO", api_name="/ask")
+    assert elsewhere["abstained"] and elsewhere["citations"] == []
+
+
+def test_ask_endpoint_error_is_vietnamese(client):
+    with pytest.raises(Exception) as raised:
+        client.predict("   ", api_name="/ask")
+    assert "Vui lòng nhập câu hỏi" in str(raised.value)
+    assert "Traceback" not in str(raised.value)
+
+
+def test_only_ask_is_a_documented_endpoint(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == {"/ask"}
+
+
+def test_ask_json_is_the_shared_builder(web_app):
+    from bot.web import ask_json
+
+    got = ask_json(web_app.bot, DTI)
+    assert list(got)[:2] == ["question", "answer"] and list(got)[-1] == "latency_ms"
+    assert got["citations"][0]["text"] in web_app.store.document_text(got["citations"][0]["doc_id"])[0]
+
+
+# ------------------------------------------------------------------------------------ uploads
+def test_upload_handler_adds_reports_and_removes(web_app, tmp_path):
+    from bot import web
+
+    good, bad = fake_doc(tmp_path), random_pdf(tmp_path)
+    before = web_app.store.documents()
+    report, table, filter_dd, remove_dd, reader_dd, *_rest, cleared = web_app.upload(
+        [str(good), str(bad)], progress=no_progress)
+
+    assert "Đã thêm" in report and "12/NQ-HĐND" in report
+    assert bad.name in report and "Lỗi" in report  # the bad file, named, in Vietnamese
+    assert numbers(web_app) == ["12/NQ-HĐND", "70/NQ-HĐND"]
+    assert len(web_app.store.documents()) == len(before) + 1
+    assert not any(Path(d.meta.source).name == bad.name for d in web_app.store.documents())
+    assert len(table) == 2 and "12/NQ-HĐND" in set(table["Số hiệu"])
+    new_id = next(d.meta.doc_id for d in web_app.store.documents() if d.meta.number == "12/NQ-HĐND")
+    assert new_id in [v for _, v in filter_dd["choices"]] and web.ALL_DOCS in [v for _, v in filter_dd["choices"]]
+    assert new_id in [v for _, v in remove_dd["choices"]] and new_id in [v for _, v in reader_dd["choices"]]
+    assert cleared is None
+
+    # The new document answers questions.
+    got = web.ask_json(web_app.bot, "Mỗi hộ nuôi ong được hỗ trợ tối đa bao nhiêu thùng?", new_id)
+    assert "15 thùng" in got["answer"], got["answer"]
+
+    # Same file again: unchanged; the bundled document under another name: duplicate.
+    again, *_ = web_app.upload([str(good)], progress=no_progress)
+    assert "Đã có sẵn" in again
+    copy = tmp_path / "ban-sao.txt"
+    copy.write_bytes(BUNDLED.read_bytes())
+    dup, *_ = web_app.upload([str(copy)], progress=no_progress)
+    assert "Trùng lặp" in dup and "trùng nội dung" in dup and "ban-sao.txt" in dup
+    assert numbers(web_app) == ["12/NQ-HĐND", "70/NQ-HĐND"]
+
+    # Remove it: the lists refresh.
+    message, table, filter_dd, *_ = web_app.remove(new_id)
+    assert "Đã xóa" in message and "12/NQ-HĐND" in message
+    assert numbers(web_app) == ["70/NQ-HĐND"] and len(table) == 1
+    assert new_id not in [v for _, v in filter_dd["choices"]]
+
+
+def test_upload_refuses_oversized_files(base_store, tmp_path):
+    app = make_web_app(copy_store(base_store, tmp_path / "store"), max_file_mb=0.0001)
+    big = fake_doc(tmp_path)  # ~500 bytes > 0.0001 MB
+    report, *_ = app.upload([str(big)], progress=no_progress)
+    assert "tệp quá lớn" in report and big.name in report
+    assert numbers(app) == ["70/NQ-HĐND"]
+
+
+def test_upload_through_gradio_client(server, client, tmp_path):
+    from gradio_client import handle_file
+
+    from bot import web
+
+    good, bad = fake_doc(tmp_path, "nq12-qua-api.txt"), random_pdf(tmp_path, "hong-qua-api.pdf")
+    result = client.predict([handle_file(str(good)), handle_file(str(bad))], web.ALL_DOCS, None, None, "", "",
+                            api_name="/upload")
+    report, table = result[0], result[1]
+    assert "Đã thêm" in report and "12/NQ-HĐND" in report
+    assert "hong-qua-api.pdf" in report and "Lỗi" in report
+    rows = table["data"] if isinstance(table, dict) else table
+    assert {"12/NQ-HĐND", "70/NQ-HĐND"} <= {r[0] for r in rows}
+    # The served index has it: /ask finds it, and the CLI sees the same store.
+    got = client.predict("Mỗi hộ nuôi ong được hỗ trợ tối đa bao nhiêu thùng?", "12/NQ-HĐND", api_name="/ask")
+    assert "15 thùng" in got["answer"]
+
+
+def test_chats_go_on_while_another_session_uploads(server, tmp_path):
+    """Several sessions ask while another uploads: every answer arrives, the upload lands."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client, handle_file
+
+    from bot import web
+
+    doc = tmp_path / "nq13.txt"
+    doc.write_text(FAKE_DOC.replace("12/NQ-HĐND", "13/NQ-HĐND").replace("ong mật", "bò sữa")
+                   .replace("thùng ong", "con bò"), encoding="utf-8")
+
+    def ask(_):
+        return Client(server.url, verbose=False).predict(DTI, api_name="/ask")["answer"]
+
+    def upload():
+        return Client(server.url, verbose=False).predict(
+            [handle_file(str(doc))], web.ALL_DOCS, None, None, "", "", api_name="/upload")[0]
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        uploading = pool.submit(upload)
+        answers = list(pool.map(ask, range(4)))
+        report = uploading.result(timeout=120)
+    assert all("xếp thứ 32" in a for a in answers)
+    assert "Đã thêm" in report and "13/NQ-HĐND" in report
+
+
+# ---------------------------------------------------------------------------- tables and CSV
+def read_csv(path: str) -> tuple[bytes, list[list[str]]]:
+    raw = Path(path).read_bytes()
+    return raw[:3], list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_targets_table_and_csv(web_app):
+    from bot import web
+
+    table, path = web_app.targets("")
+    bom, rows = read_csv(path)
+    targets = web_app.store.targets()
+    assert bom == b"\xef\xbb\xbf"
+    assert rows[0] == web.TARGET_HEADERS
+    assert len(rows) - 1 == len(targets) == len(table)
+    if targets:  # the extractor provides them: the 11 numbered targets, each code present
+        assert {r[0] for r in rows[1:]} >= {f"({i})" for i in range(1, 12)}
+        dti, dti_csv = web_app.targets("chi so chuyen doi so dti")  # no diacritics
+        assert len(dti) >= 1 and all(code == "(11)" for code in dti["Mã"])
+        assert len(read_csv(dti_csv)[1]) == len(dti) + 1
+
+
+def test_tasks_table_and_csv(web_app):
+    from bot import web
+
+    table, path = web_app.tasks("")
+    bom, rows = read_csv(path)
+    assert bom == b"\xef\xbb\xbf" and rows[0] == web.TASK_HEADERS
+    assert len(rows) - 1 == len(web_app.store.tasks()) == len(table)
+    if len(table):
+        from ingest.text import fold
+
+        word = fold(table.iloc[0]["Nhiệm vụ"]).split()[-1]
+        assert 1 <= len(web_app.tasks(word)[0]) <= len(table)
+    assert len(web_app.tasks("khong co tu nay xyzzy")[0]) == 0
+
+
+def test_documents_table(web_app):
+    from bot import web
+
+    table = web_app.documents_table()
+    assert list(table.columns) == web.DOC_HEADERS
+    row = table.iloc[0]
+    assert row["Số hiệu"] == "70/NQ-HĐND" and row["Ngày ban hành"] == "11/12/2025"
+    assert row["Số đoạn"] == web_app.store.documents()[0].chunks
+
+
+# ------------------------------------------------------------------------------------- chat
+def run_chat(web_app, question, chat=None, history=None, doc=None):
+    outputs = list(web_app.respond(question, chat or [], history or [], doc))
+    return outputs, outputs[-1]
+
+
+def test_chat_answer_has_sources_with_the_quote_marked(web_app):
+    from bot import web
+
+    outputs, (chat, history, status, box) = run_chat(web_app, DTI, doc=web.ALL_DOCS)
+    assert outputs[0][2] == web.STATUS_SEARCHING and box == ""
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    content = chat[-1]["content"]
+    assert "xếp thứ 32" in content and '<sup class="cite-ref">[1]</sup>' in content
+    assert "<details" in content and "Nguồn" in content and "(11)" in content
+    marked = content.split("<mark>")[1].split("</mark>")[0]
+    assert "xếp thứ 32" in marked
+    # The opened source shows the surroundings: the group of (10) and (11).
+    assert "(10) Tỉ lệ sử dụng dịch vụ công trực tuyến" in content
+    assert status.startswith("Đã trả lời")
+    # The history holds plain text only.
+    assert history == [{"role": "user", "content": DTI},
+                       {"role": "assistant", "content": history[1]["content"]}]
+    assert "<" not in history[1]["content"] and "xếp thứ 32" in history[1]["content"]
+
+    # A follow-up uses that history.
+    _, (chat2, history2, _, _) = run_chat(web_app, "Còn PAR Index thì sao?", chat, history)
+    assert "xếp thứ 29" in history2[-1]["content"] and len(chat2) == 4 and len(history2) == 4
+
+
+def test_chat_refusal_shows_the_closest_sections(web_app):
+    _, (chat, history, status, _) = run_chat(web_app, "Giá vàng SJC hôm nay?")
+    content = chat[-1]["content"]
+    assert "Các phần gần nhất" in content and "<details" in content and "<mark>" in content
+    assert "không nêu" in status
+
+
+def test_chat_errors_are_friendly(web_app, monkeypatch):
+    from bot import web
+
+    _, (chat, *_rest) = run_chat(web_app, "chỉ tiêu " * 400)
+    assert "Câu hỏi quá dài" in chat[-1]["content"]
+
+    def boom(*_a, **_k):
+        raise RuntimeError("internal detail that users must not see")
+
+    monkeypatch.setattr(web_app.bot.answerer, "answer", boom)
+    _, (chat, history, status, _) = run_chat(web_app, DTI)
+    assert web.GENERIC_ERROR in chat[-1]["content"]
+    assert "internal detail" not in chat[-1]["content"] and "Traceback" not in chat[-1]["content"]
+    assert history == []
+
+    with pytest.warns(UserWarning, match="Hãy nhập câu hỏi"):
+        _, (chat, *_rest) = run_chat(web_app, "   ")
+    assert chat == []
+
+
+def test_chat_streams_partial_answers(web_app):
+    """An answerer with `stream` (the LLM one) shows growing text, then the final answer."""
+    from bot import web
+    from bot.types import Answer
+
+    final = web_app.bot.answerer.answer(DTI)
+
+    class Streaming:
+        def stream(self, question, history=None, filters=None):
+            yield "Theo 70/NQ-HĐND"
+            yield "Theo 70/NQ-HĐND, chỉ số DTI"
+            yield final
+
+        def answer(self, question, history=None, filters=None):
+            return final
+
+    web_app.bot.answerer = Streaming()
+    outputs, (chat, *_rest) = run_chat(web_app, DTI)
+    contents = [o[0][-1]["content"] for o in outputs]
+    statuses = [o[2] for o in outputs]
+    assert "Theo 70/NQ-HĐND, chỉ số DTI" in contents and web.STATUS_COMPOSING in statuses
+    assert isinstance(final, Answer) and "<mark>" in chat[-1]["content"]
+
+
+# ------------------------------------------------------------------------------- rendering
+def test_excerpt_is_the_section_with_the_quote_marked():
+    from bot.web import excerpt, excerpt_html
+
+    text = "Điều 1. Mở đầu\nCâu một. Câu hai cần tìm. Câu ba.\nĐiều 2. Khác\nNội dung khác."
+    sections = [[["Điều 1"], "Điều 1. Mở đầu", "article", 0, 48], [["Điều 2"], "Điều 2. Khác", "article", 49, 76]]
+    start = text.index("Câu hai")
+    ex = excerpt(text, sections, start, start + len("Câu hai cần tìm."))
+    assert ex.label == "Điều 1" and ex.quote == "Câu hai cần tìm."
+    assert ex.before.startswith("Điều 1. Mở đầu") and ex.after.strip() == "Câu ba."
+    assert "<mark>Câu hai cần tìm.</mark>" in excerpt_html(ex) and "Điều 2" not in excerpt_html(ex)
+
+    # A very long section shrinks to the paragraphs around the quote.
+    long_text = "Điều 1. Dài\n" + "\n".join(f"Đoạn {i} " + "x" * 300 for i in range(40))
+    at = long_text.index("Đoạn 20 ")
+    ex = excerpt(long_text, [[["Điều 1"], "Điều 1. Dài", "article", 0, len(long_text)]], at, at + 8, limit=1000)
+    assert ex.cut_before and ex.cut_after and len(ex.before) + len(ex.after) < 1000
+
+
+def test_reader_outline_and_sections(web_app):
+    from bot import web
+
+    doc_id = web_app.store.documents()[0].meta.doc_id
+    text, sections = web_app.store.document_text(doc_id)
+    selector, html, header = web_app.outline(doc_id)
+    choices = selector["choices"]
+    assert choices[0] == ("Toàn văn", web.WHOLE_DOC) and len(choices) == len(sections) + 1
+    assert any(label.startswith("\u2003\u2003(11)") for label, _ in choices)  # indented by depth
+    assert "Điều 1." in html and '<h3 id="sec-' in html and "70/NQ-HĐND" in header
+    item = next(v for label, v in choices if label.strip().startswith("(11)"))
+    part = web_app.section(doc_id, item)
+    assert "xếp thứ 32" in part and "(10)" not in part
+    assert web_app.section(doc_id, web.WHOLE_DOC).count("<p") > 50
+
+
+def test_theme_and_css_fetch_nothing_from_the_web():
+    from bot import web
+
+    theme = web.theme()
+    assert not theme._stylesheets  # no Google Fonts stylesheet
+    css = web.css()
+    assert "http://" not in css and "https://" not in css and "{{FONTS}}" not in css
+    fonts = list((web.ASSETS / "fonts").glob("*.woff2"))
+    assert len(fonts) >= 3 and (web.ASSETS / "fonts" / "OFL.txt").exists()
+    for font in fonts:
+        assert font.name in css and font.read_bytes()[:4] == b"wOF2"
+    assert "@media (max-width: 640px)" in css
+
+
+# --------------------------------------------------------------------- the default model
+@pytest.mark.slow
+def test_default_model_answers_with_sources(tmp_path):
+    """The app's handlers over the default embedding model (hybrid retrieval), when present."""
+    from bot import web
+    from bot.service import build_bot
+    from ingest.settings import Settings
+    from tests.conftest import GEMMA, gemma_available
+
+    if not gemma_available():
+        pytest.skip("embeddinggemma-300m is not in the HF cache")
+    settings = Settings(store=tmp_path / "store", embed_model=GEMMA)  # shared embedding cache
+    app = web.WebApp(build_bot(settings, progress=False), settings)
+    assert app.store.mode == "hybrid" and "ngữ nghĩa" in app.mode_note()
+    got = web.ask_json(app.bot, DTI)
+    assert "xếp thứ 32" in got["answer"] and "(11)" in got["citations"][0]["section"]
+    _, (chat, *_rest) = run_chat(app, DTI)
+    assert "<mark>" in chat[-1]["content"] and "xếp thứ 32" in chat[-1]["content"]

@@ -1,0 +1,146 @@
+"""End to end in headless Debian Chromium (Playwright): ask, read the sources, upload.
+
+Screenshots go to tests/artifacts/ (desktop and phone width). Every request the page makes must
+stay on this machine (127.0.0.1), and the chat text must use the shipped font, loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.app_server import AppServer, build_store, copy_store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DTI = "Chỉ tiêu DTI năm 2026 là gì?"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    folder = tmp_path_factory.mktemp("browser")
+    store = copy_store(build_store(folder / "base"), folder / "store")
+    with AppServer(store) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser_context(server, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        context.set_default_timeout(30_000)
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser_context, server):
+    page = browser_context.new_page()
+    page.external_requests = []  # type: ignore[attr-defined]
+
+    def watch(request):
+        url = urlparse(request.url)
+        if url.scheme in ("data", "blob", "about", "chrome-extension"):
+            return
+        if url.hostname not in LOCAL_HOSTS:
+            page.external_requests.append(request.url)  # type: ignore[attr-defined]
+
+    page.on("request", watch)
+    page.goto(server.url)
+    page.locator("#question textarea").wait_for()
+    yield page
+    page.close()
+
+
+def wait_text(page, selector: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until the element's rendered (visible) text contains `text`."""
+    page.wait_for_function("([sel, text]) => (document.querySelector(sel)?.innerText || '').includes(text)",
+                           arg=[selector, text], timeout=timeout)
+
+
+def test_ask_read_sources_font_and_phone_width(page):
+    box = page.locator("#question textarea")
+    box.fill(DTI)
+    box.press("Enter")
+    page.locator("#chat").get_by_text("xếp thứ 32").first.wait_for()
+    assert page.locator("#chat").get_by_text("xếp thứ 32").first.is_visible()
+    source = page.locator("#chat details.source").first
+    source.wait_for()
+    assert "(11)" in source.locator("summary").inner_text()
+    assert source.locator("summary").is_visible()
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Đã trả lời')")
+
+    # Open the source: the quoted sentence is highlighted inside its section.
+    source.locator("summary").click()
+    mark = source.locator("mark").first
+    mark.wait_for(state="visible")
+    assert "xếp thứ 32" in mark.inner_text()
+    assert source.get_attribute("open") is not None
+
+    # The shipped font, loaded; nothing fetched from another host.
+    family = page.evaluate("getComputedStyle(document.querySelector('#chat .message-wrap')).fontFamily")
+    assert family.split(",")[0].strip().strip('"\'') == "Be Vietnam Pro"
+    page.evaluate("document.fonts.ready.then(() => true)")
+    assert page.evaluate("document.fonts.check('16px \"Be Vietnam Pro\"', 'Chỉ tiêu chuyển đổi số')")
+    assert page.evaluate("[...document.fonts].some(f => f.family.includes('Be Vietnam Pro') && f.status === 'loaded')")
+
+    page.screenshot(path=str(ARTIFACTS / "chat-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392  # no sideways scrolling
+    assert mark.is_visible() or mark.count() == 1
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+
+    # Follow-up and refusal in the same conversation.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Giá vàng SJC hôm nay?").click()
+    page.get_by_text("Các phần gần nhất").first.wait_for()
+    assert page.locator("#chat details.source").count() >= 2
+    page.get_by_role("button", name="Cuộc trò chuyện mới").click()
+    page.wait_for_function("document.querySelectorAll('#chat details.source').length === 0")
+
+    assert page.external_requests == []  # type: ignore[attr-defined]
+
+
+def test_upload_in_documents_tab(page, tmp_path):
+    doc = tmp_path / "nghi-quyet-12-nuoi-ong.txt"
+    from tests.test_app import FAKE_DOC
+
+    doc.write_text(FAKE_DOC, encoding="utf-8")
+    page.get_by_role("tab", name="Văn bản").click()
+    wait_text(page, "#docs-table", "70/NQ-HĐND")
+    page.locator("#upload input[type=file]").set_input_files(str(doc))
+    page.locator("#upload").get_by_text(doc.name).first.wait_for()
+    page.locator("#upload-btn").click()
+    report = page.locator("#upload-report")
+    report.get_by_text("Đã thêm").wait_for(timeout=60_000)
+    assert "12/NQ-HĐND" in report.inner_text()
+    wait_text(page, "#docs-table", "12/NQ-HĐND")
+    page.screenshot(path=str(ARTIFACTS / "documents-desktop.png"), full_page=True)
+
+    # The reader: the outline and the text.
+    page.locator("#outline").get_by_text("Toàn văn").wait_for()
+    page.get_by_role("tab", name="Chỉ tiêu").click()
+    wait_text(page, "#targets-table", "(11)")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("tab", name="Văn bản").click()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "documents-phone.png"), full_page=True)
+    assert page.external_requests == []  # type: ignore[attr-defined]
