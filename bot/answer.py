@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import re
-import time
 from abc import ABC, abstractmethod
+from dataclasses import replace
 
 from ingest import text as vn
 from vectorstore.store import Store
@@ -51,20 +51,23 @@ class Answerer(ABC):
 class ExtractiveAnswerer(Answerer):
     mode = "extractive"
 
-    def __init__(self, store: Store, retriever: Retriever, abstain_threshold: float = 0.35,
-                 k: int = 10):
+    def __init__(self, store: Store, retriever: Retriever, abstain_threshold: float = 0.55,
+                 k: int = 10, embedder=None, dense_unit_threshold: float = 0.45):
         self.store = store
         self.retriever = retriever
         self.threshold = abstain_threshold
         self.k = k
+        self.embedder = embedder  # when set, paraphrases are matched sentence by sentence
+        self.dense_unit_threshold = dense_unit_threshold
 
     def answer(self, question, history=None, filters=None):
-        started = time.perf_counter()
         rw = rewrite(question, history)
         query = make_query(rw.standalone, filters, original=question)
         hits = self.retriever.search(query, self.k)
         result = self._answer(query, rw.focus, hits)
-        return _finish(result, hits, rw.standalone if rw.is_followup else "", started)
+        if not result.abstained and _unsupported_year(rw.focus, result, self.store):
+            result = self.refuse(hits, "số liệu cho năm được hỏi")
+        return replace(result, hits=tuple(hits), rewritten=rw.standalone if rw.is_followup else "")
 
     # -------------------------------------------------------------------------------------
     def _answer(self, query, focus_text: str, hits) -> Answer:
@@ -82,8 +85,6 @@ class ExtractiveAnswerer(Answerer):
         doc_ids = self.store.catalog.doc_ids_matching(query.filters) if not query.filters.empty else None
         top_doc = hits[0].chunk.doc_id
         meta = self.store.get(top_doc)
-        if _unknown_year(focus.text, hits, meta):
-            return self.refuse(hits, "số liệu cho năm được hỏi")
 
         other = _other_province(focus.text, self.store, doc_ids)
         if other:
@@ -99,7 +100,7 @@ class ExtractiveAnswerer(Answerer):
         if found is not None:
             return found
         target = intents.target_answer(focus, self.store, doc_ids, stats)
-        if target is not None and _target_is_supported(target, hits):
+        if target is not None and _target_is_supported(target, hits) and _plan_year(focus.text, meta):
             return target
         return self._extract(focus, hits, stats)
 
@@ -111,6 +112,8 @@ class ExtractiveAnswerer(Answerer):
             return self.refuse(hits)
         best_score, _, best = scored[0]
         support = ev.support(focus, best, stats)
+        if support < self.threshold:  # few shared words: a paraphrase, or not in the documents
+            best, support = self._dense_unit(focus, hits) or (best, support)
         if support < self.threshold or not focus.figure_ok(best.text) or not focus.time_ok(best.text):
             return self.refuse(hits, support=support)
         chosen = [best]
@@ -132,6 +135,26 @@ class ExtractiveAnswerer(Answerer):
             text = f"Theo {number}:\n" + "\n".join(f"- {c.quote} [{c.n}] ({c.section})" for c in cites)
         return Answer(text=text, citations=tuple(cites), support=support)
 
+    def _dense_unit(self, focus: ev.Focus, hits) -> tuple[ev.Unit, float] | None:
+        """The sentence of the top chunks closest in meaning to the question, when it is close
+        enough (cosine >= dense_unit_threshold) and carries the figure/time asked for.
+        Its support is reported as the threshold itself: just enough, never more."""
+        if self.embedder is None:
+            return None
+        candidates = ev.units(hits, max_chunks=3)
+        if not candidates:
+            return None
+        vectors = self.embedder.embed_documents([u.text for u in candidates],
+                                                [u.chunk.title for u in candidates])
+        sims = vectors @ self.embedder.embed_query(focus.text)
+        i = max(range(len(candidates)), key=lambda j: float(sims[j]))
+        unit = candidates[i]
+        if float(sims[i]) < self.dense_unit_threshold:
+            return None
+        if not (focus.figure_ok(unit.text) and focus.time_ok(unit.text)):
+            return None
+        return unit, self.threshold
+
     def refuse(self, hits, what: str = "", support: float = 0.0) -> Answer:
         """'Các văn bản hiện có không nêu …' with the closest sections (abstained)."""
         cites = []
@@ -150,24 +173,21 @@ class ExtractiveAnswerer(Answerer):
         return Answer(text=text, citations=tuple(cites), abstained=True, support=support)
 
 
-def _finish(answer: Answer, hits, rewritten: str, started: float) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, hits=tuple(hits), rewritten=rewritten)
-
-
 def _overlaps(a: ev.Unit, b: ev.Unit) -> bool:
     return a.chunk.id == b.chunk.id and a.start < b.end and b.start < a.end
 
 
-def _unknown_year(question: str, hits, meta) -> bool:
-    """The question names a year that neither the evidence nor the document's own dates mention."""
+def _unsupported_year(question: str, answer: Answer, store: Store) -> bool:
+    """The question names a year that neither the quoted evidence nor its document's title and
+    dates mention ("chỉ tiêu GRDP năm 2027?" answered from the 2026 plan)."""
     years = set(_YEAR.findall(question))
     if not years:
         return False
-    known = set(_YEAR.findall(" ".join(h.chunk.text for h in hits[:5])))
-    if meta:
-        known |= set(_YEAR.findall(f"{meta.title} {meta.issued}"))
+    known = set(_YEAR.findall(" ".join(c.quote for c in answer.citations)))
+    for doc_id in {c.doc_id for c in answer.citations}:
+        meta = store.get(doc_id)
+        if meta:
+            known |= set(_YEAR.findall(f"{meta.title} {meta.issued}"))
     return bool(years - known)
 
 
@@ -186,6 +206,12 @@ def _other_province(question: str, store: Store, doc_ids: set[str] | None) -> st
         if re.search(rf"(^|\b(cua|tinh|o|tai|thuoc|voi)\s+){re.escape(name)}\b", folded):
             return province
     return ""
+
+
+def _plan_year(question: str, meta) -> bool:
+    """Targets hold for the plan's year: a question naming another year is not about them."""
+    years = set(_YEAR.findall(question))
+    return not years or not meta or bool(years & set(_YEAR.findall(meta.title)))
 
 
 def _target_is_supported(answer: Answer, hits) -> bool:

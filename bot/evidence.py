@@ -27,7 +27,8 @@ _QUANTITY_Q = re.compile(r"\b(bao nhieu|may phan tram|ty le|ti le|phan tram|xep 
 # The kind of figure a "how much" question asks for: (pattern in the question, pattern in the evidence).
 _FIGURE_KINDS = [
     (re.compile(r"%|phan tram"), re.compile(r"\d\s*%")),
-    (re.compile(r"xep (thu|hang)|thu hang|dung thu|hang may|thu may|hang bao nhieu"), re.compile(r"(xếp|hạng|thứ) \d")),
+    (re.compile(r"xep (thu|hang)|thu hang|dung thu|hang may|thu may|hang bao nhieu"),
+     re.compile(r"(xếp|đứng|hạng)( thứ)? \d")),
     (re.compile(r"(bao nhieu|may) (km|ki lo met|cay so)"), re.compile(r"\d\s*km\b")),
     (re.compile(r"(bao nhieu|may) ty\b|ty dong"), re.compile(r"\d\s*tỷ")),
     (re.compile(r"(bao nhieu|may|het) tien|kinh phi|tong muc dau tu|gia tri bao nhieu|tien thuong"),
@@ -37,8 +38,13 @@ _FIGURE_KINDS = [
     (re.compile(r"(bao nhieu|may) luot\b"), re.compile(r"\d\s*lượt")),
     (re.compile(r"(bao nhieu|may) (ha|hec ta)\b"), re.compile(r"\d\s*ha\b")),
 ]
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(%|tỷ|triệu|nghìn|ngàn|km|ha|điểm|người|lượt|lao động)|"
-                     r"xếp thứ \d+|(?<![\d/.-])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*%?")
+# A figure: a number (not a year) with a unit or a counted noun ("10%", "56,85 triệu", "15 thùng"),
+# a rank, a ratio, or a number written with separators. Labels are not figures ("Điều 1.",
+# "70/NQ-HĐND", "(11)").
+_FIGURE = re.compile(
+    r"(?<![\w/(.-])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\s*(?:%|[^\W\d_]+)|xếp thứ \d+|"
+    r"(?<![\d/.-])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d/])|(?<![\d/.-])\d+,\d+(?![\d/])|"
+    r"(?<![\w/])\d+/\d+(?![\w/])")
 _WHEN_Q = re.compile(r"\b(khi nao|bao gio|luc nao|nam nao|thoi gian nao|thoi han|den bao gio|ngay nao|"
                      r"thang nao|bao lau|thoi diem nao)\b")
 _TIME = re.compile(r"\b(19|20)\d\d\b|\d{1,2}/\d{1,2}|quý [IV1-4]|tháng \d|giai đoạn|hằng năm|hàng năm|"

@@ -41,6 +41,7 @@ _WHO = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao|ben nao|nhung ai|to chu
                   r".*\b(lam gi|nhiem vu|giao|trach nhiem|phai lam)|\bgiao\b.*\b(lam gi|nhiem vu gi|viec gi)")
 _OTHER_DOC = re.compile(r"\b(to trinh|bao cao|luat|nghi dinh|thong tu|chuong trinh hanh dong|"
                         r"nghi quyet (so )?\d+|quyet dinh (so )?\d+)\b")
+_PARTS = re.compile(r"\s+(?:và|với|cùng|va|voi)\s+|[,;]\s*", re.IGNORECASE)
 _GROUP_Q = re.compile(r"\b(cac|nhung|nhom|gom|bao gom|toan bo|tat ca)\b")
 
 
@@ -160,29 +161,23 @@ def target_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats
                   min_score: float = 0.6) -> Answer | None:
     """A question about a numbered target, answered with the exact value(s) as written.
 
-    Targets are matched on their indicator (the group name counts 40%); a multi-part question
-    ("… và …", "các chỉ tiêu …") gets every target close to the best match, up to six.
+    Each part of a multi-part question ("GRDP tăng bao nhiêu và bình quân đầu người bao
+    nhiêu?") is matched on its own; "các chỉ tiêu …" and an item's lead-in ("Cơ cấu GRDP: …")
+    bring every indicator of the matched item.
     """
     targets = [t for t in store.targets() if doc_ids is None or t.doc_id in doc_ids]
     if not targets or not focus.keywords:
         return None
-
-    def match(t) -> float:
-        own = ev.coverage(focus, t.indicator, stats)
-        group = ev.coverage(focus, t.group, stats)
-        both = ev.coverage(focus, f"{t.indicator} {t.group}", stats)
-        return max(own, 0.4 * group, 0.8 * both)
-
-    scored = sorted(((match(t), i, t) for i, t in enumerate(targets)), key=lambda x: (-x[0], x[1]))
-    best = scored[0][0]
-    if best < min_score:
+    chosen, best = _best_targets(focus, targets, stats, min_score)
+    parts = [ev.make_focus(p) for p in _PARTS.split(focus.text) if len(p.split()) >= 2]
+    if len(parts) > 1 and best < 0.85:  # no single target covers the question: one per part
+        chosen = []
+        for part in (p for p in parts if p.keywords):
+            found, score = _best_targets(part, targets, stats, min_score)
+            chosen += [t for t in found if t not in chosen]
+            best = max(best, score)
+    if not chosen:
         return None
-    multi = bool(_GROUP_Q.search(focus.folded)) or " va " in f" {focus.folded} "
-    cutoff = 0.6 * best if multi else best - 1e-9
-    chosen = [t for s, _, t in scored if s >= cutoff and s >= min_score * 0.6]
-    if multi:  # a multi-part question: every indicator of the chosen items
-        codes = {(t.doc_id, t.code) for t in chosen}
-        chosen = [t for t in targets if (t.doc_id, t.code) in codes]
     chosen = sorted(chosen, key=lambda t: t.start)[:6]
     if focus.quantity and not any(focus.figure_ok(t.value) for t in chosen):
         return None
@@ -208,6 +203,40 @@ def target_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats
         body = "\n".join(f"- {t.code} {phrase} [{n}]" for t, phrase, n in lines)
         text = f"Theo {number}:\n{body}"
     return Answer(text=text, citations=tuple(cites), support=best)
+
+
+def _best_targets(focus: ev.Focus, targets: list, stats: ev.CorpusStats,
+                  min_score: float) -> tuple[list, float]:
+    """The targets one question (part) asks about, and the best match score."""
+    def match(t) -> float:
+        text = f"{t.indicator} {t.group}"
+        if _missing_rare_word(focus, text, stats):  # "hộ cận nghèo" is not "hộ nghèo"
+            return 0.0
+        score = max(ev.coverage(focus, t.indicator, stats), 0.4 * ev.coverage(focus, t.group, stats),
+                    0.8 * ev.coverage(focus, text, stats))
+        if focus.pairs:
+            score = 0.7 * score + 0.3 * ev.pair_coverage(focus, text)
+        return score
+
+    scored = sorted(((match(t), i, t) for i, t in enumerate(targets)), key=lambda x: (-x[0], x[1]))
+    best = scored[0][0]
+    if best < min_score:
+        return [], best
+    group_q = bool(_GROUP_Q.search(focus.folded))
+    chosen = [t for s, _, t in scored if s >= (0.6 * best if group_q else best - 1e-9)]
+    lead_in = any(":" in t.indicator and ev.coverage(focus, t.indicator.split(":")[0], stats)
+                  >= ev.coverage(focus, t.indicator, stats) for t in chosen)
+    if group_q or lead_in:  # every indicator of the matched items
+        codes = {(t.doc_id, t.code) for t in chosen}
+        chosen = [t for t in targets if (t.doc_id, t.code) in codes]
+    return chosen, best
+
+
+def _missing_rare_word(focus: ev.Focus, text: str, stats: ev.CorpusStats, max_df: int = 5) -> bool:
+    """A rare word of the corpus that the question uses but the target does not."""
+    tokens = set(vn.syllables(text, folded=not focus.accented))
+    return any(stats.known(k) and stats.df.get(k, 0) <= max_df and not focus.matched(k, tokens)
+               for k in focus.keywords)
 
 
 def is_who_question(folded: str) -> bool:

@@ -7,11 +7,19 @@
      [1]..[n] (document, section path, text) into the prompt (prompts/answer_*.txt);
   3. the model's answer streams in; [n] markers become citations of the chunk sentence that
      holds the cited figure;
-  4. with `verify=True` the answer is checked by bot/verify.py (markers exist, every number is
-     in a cited source); an answer that fails, or an endpoint that fails, gives the extractive
-     answer instead (mode "llm-fallback", flags say why). `verify=False` returns the model's
-     text as is (the "without verifier" system of the eval);
+  4. with `verify=True` the answer is checked by bot/verify.py: every [n] names a given source,
+     every number is in a source its sentence cites; and, for a figure question ("bao nhiêu",
+     "chỉ tiêu" …) the extractive answer has figures for, the model must give one of those
+     figures and must not refuse (a small model otherwise copies the wrong passage faithfully:
+     every number "verified", none of them the one asked for). An answer that fails, or an
+     endpoint that fails, gives the extractive answer instead (mode "llm-fallback", flags say
+     why, in Vietnamese). `verify=False` returns the model's text as is (the "without verifier"
+     system of the eval);
   5. "Các văn bản hiện có không nêu …" from the model is a refusal (abstained, closest sections).
+
+Questions the extractive answerer treats as hostile ("bỏ qua mọi hướng dẫn …") never reach the
+model. `stream()` yields growing partial texts, then the final Answer; `stream_answer()` gives
+the app one loop for every answerer.
 
 The chat model is any langchain chat model; `chat_model(settings)` builds the ChatOpenAI client.
 """
@@ -24,7 +32,7 @@ import re
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ingest import text as vn
 from ingest.errors import LLMError
@@ -32,11 +40,12 @@ from ingest.settings import PROJECT_ROOT, Settings
 from vectorstore.types import Filters, Hit
 
 from . import evidence as ev
-from .answer import _HOSTILE, Answerer, ExtractiveAnswerer
+from . import answer as _answer
+from .answer import Answerer, ExtractiveAnswerer
 from .followup import rewrite as rule_rewrite
 from .query import MAX_QUESTION_CHARS, make_query
 from .types import Answer, Citation
-from .verify import MARKER, REFUSAL_PREFIX, figures, is_refusal, markers, sentences
+from .verify import MARKER, REFUSAL_PREFIX, disagreement, figures, is_refusal, markers, sentences
 from .verify import verify as verify_answer
 
 log = logging.getLogger("vnqa")
@@ -46,6 +55,9 @@ FALLBACK_NOTE = "đã dùng câu trả lời trích dẫn."
 MAX_ANSWER_TOKENS = 400  # 1-3 sentences; bounds a model that rambles or loops
 HISTORY_TURNS = 6  # messages of history shown to the rewrite prompt
 HISTORY_CHARS = 300  # per message
+# "How much" and target questions (folded): their answer is a figure the extractive answer has.
+_FIGURE_Q = re.compile(r"\b(bao nhieu|may phan tram|ty le|ti le|phan tram|xep (thu|hang)|thu hang|dung thu|"
+                       r"hang may|thu may|muc (tang|giam)|so luong|gia tri|bao xa|chi tieu|muc tieu)\b|%")
 
 
 # ------------------------------------------------------------------------------ prompts
@@ -117,7 +129,7 @@ class LLMAnswerer(Answerer):
         """Growing partial texts as the model's tokens arrive, then the final (verified) Answer."""
         started = time.perf_counter()
         make_query(question, filters)  # empty / oversized questions: QueryError, as extractive
-        if _HOSTILE.search(vn.fold(question)):
+        if _hostile(question):
             yield self._fallback(question, history, filters, [
                 f"Câu hỏi yêu cầu bỏ qua hướng dẫn hoặc bịa nội dung; không gửi cho mô hình, {FALLBACK_NOTE}"])
             return
@@ -149,10 +161,17 @@ class LLMAnswerer(Answerer):
             log.warning("LLM answer failed (%s): extractive answer instead", e)
             yield self._fallback(question, history, filters, [e.user_message])
             return
-        final, problems = self.finish(text, hits, sources, rewritten)
+        reference: list[Answer] = []  # the extractive answer, computed once when needed
+
+        def extractive() -> Answer:
+            if not reference:
+                reference.append(self.extractive.answer(question, history, filters))
+            return reference[0]
+
+        final, problems = self.finish(text, hits, sources, rewritten, standalone, extractive)
         if problems:  # the verifier rejected the model's answer
             yield self._fallback(question, history, filters,
-                                 [f"{p}; {FALLBACK_NOTE}" for p in problems])
+                                 [f"{p}; {FALLBACK_NOTE}" for p in problems], extractive())
             return
         log.info("LLM answer in %.1f s", time.perf_counter() - started)
         yield final
@@ -192,15 +211,28 @@ class LLMAnswerer(Answerer):
             else chunk.text[: self.max_source_chars].rsplit(" ", 1)[0] + " …"
         return f"{header}\n{body}" if header else body
 
-    def finish(self, text: str, hits: list[Hit], sources: list[str],
-               rewritten: str) -> tuple[Answer | None, list[str]]:
-        """The final Answer of a model text, or (None, the verifier's problems)."""
+    def finish(self, text: str, hits: list[Hit], sources: list[str], rewritten: str,
+               question: str = "", extractive: Callable[[], Answer] | None = None
+               ) -> tuple[Answer | None, list[str]]:
+        """The final Answer of a model text, or (None, the verifier's problems).
+
+        With `verify`: bot/verify.py's checks of markers and numbers against the sources, and,
+        for a figure question ("bao nhiêu", "chỉ tiêu" …) the extractive answer has figures for,
+        agreement with it: the model must give one of those figures and must not refuse."""
         text = _clean(text)
-        if _refuses(text):
-            return self._refusal(text, hits, rewritten), []
-        problems = verify_answer(text, sources) if self.verify else []
+        refused = _refuses(text)
+        problems: list[str] = []
+        if self.verify:
+            if not refused:
+                problems += verify_answer(text, sources)
+            if not problems and extractive is not None and asks_figure(question):
+                reference = extractive()
+                if not reference.abstained:
+                    problems += disagreement(text, reference.text, question, refused)
         if problems:
             return None, problems
+        if refused:
+            return self._refusal(text, hits, rewritten), []
         return Answer(text=text, citations=tuple(self.citations(text, hits[: len(sources)])),
                       hits=tuple(hits), mode=self.mode, rewritten=rewritten), []
 
@@ -231,14 +263,20 @@ class LLMAnswerer(Answerer):
             answer = replace(closest, text=text)
         return replace(answer, hits=tuple(hits), mode=self.mode, rewritten=rewritten)
 
-    def _fallback(self, question, history, filters, flags: list[str]) -> Answer:
-        answer = self.extractive.answer(question, history, filters)
+    def _fallback(self, question, history, filters, flags: list[str],
+                  answer: Answer | None = None) -> Answer:
+        answer = answer or self.extractive.answer(question, history, filters)
         for flag in flags:
             log.warning("LLM fallback: %s", flag)
         return replace(answer, mode="llm-fallback", flags=tuple(answer.flags) + tuple(flags))
 
 
 # ------------------------------------------------------------------------------ helpers
+def asks_figure(question: str) -> bool:
+    """A "how much" or target question: its answer is a figure."""
+    return bool(_FIGURE_Q.search(vn.fold(question)))
+
+
 def format_sources(sources: list[str]) -> str:
     return "\n\n".join(f"[{i}] {s}" for i, s in enumerate(sources, start=1))
 
@@ -259,13 +297,18 @@ def clean_question(out: str, question: str) -> str:
     for line in (out or "").splitlines():
         line = re.sub(r"^\s*(?:[-*>#]+\s*)?(?:\*\*)?(?:câu hỏi(?: đầy đủ| viết lại)?\s*:\s*)?",
                       "", vn.normalize(line), flags=re.IGNORECASE)
-        line = line.strip().strip("\"'“”`*").strip()
+        line = line.strip(" \t\"'“”`*")
         if not line:
             continue
         if not re.search(r"[^\W\d_]", line) or len(line) > min(MAX_QUESTION_CHARS, 3 * len(question) + 300):
             return ""
         return line
     return ""
+
+
+def _hostile(question: str) -> bool:
+    pattern = getattr(_answer, "_HOSTILE", None)  # the extractive answerer's own rule
+    return bool(pattern is not None and pattern.search(vn.fold(question)))
 
 
 def _history_turns(history) -> list[dict]:

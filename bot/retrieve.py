@@ -72,17 +72,29 @@ class DenseRetriever(Retriever):
 
 
 class HybridRetriever(Retriever):
-    """Weighted reciprocal rank fusion: score = Σ w / (RRF_K + rank)."""
+    """Lexical + dense fusion over the union of both candidate lists.
+
+    - "convex" (default): α·BM25/max(BM25) + (1-α)·(cos − min)/(max − min) over the dense top
+      list; α leans lexical for questions typed without diacritics (dense is weak on them).
+    - "rrf": weighted reciprocal rank fusion, Σ w / (RRF_K + rank).
+    Measured on the QA benchmark (answerable questions, R@1 / R@5): lexical 0.820 / 0.951,
+    dense 0.617 / 0.847, RRF (dense weight 0.5) 0.814 / 0.940, convex α=0.5 (0.9 without
+    diacritics) 0.869 / 0.973. `python -m eval run` re-measures it.
+    """
 
     name = "hybrid"
 
     def __init__(self, lexical: Retriever, dense: Retriever | None, depth: int = 30,
-                 dense_weight: float = 1.0, dense_weight_no_diacritics: float = 0.5):
+                 fusion: str = "convex", alpha: float = 0.5, alpha_no_diacritics: float = 0.9,
+                 dense_weight: float = 0.5, dense_weight_no_diacritics: float = 0.2):
+        if fusion not in ("convex", "rrf"):
+            raise ValueError(f"fusion must be 'convex' or 'rrf', got {fusion!r}")
         self.lexical = lexical
         self.dense = dense
         self.depth = depth
-        self.dense_weight = dense_weight
-        self.dense_weight_no_diacritics = dense_weight_no_diacritics
+        self.fusion = fusion
+        self.alpha, self.alpha_no_diacritics = alpha, alpha_no_diacritics
+        self.dense_weight, self.dense_weight_no_diacritics = dense_weight, dense_weight_no_diacritics
 
     def search(self, query, k=10, filters=None):
         q = as_query(query, filters)
@@ -90,15 +102,37 @@ class HybridRetriever(Retriever):
         if self.dense is None:
             return lexical[:k]
         dense = self.dense.search(q, self.depth)
-        w_dense = self.dense_weight_no_diacritics if q.no_diacritics else self.dense_weight
-        fused: dict[str, float] = {}
-        chunks = {}
-        for hits, weight in ((lexical, 1.0), (dense, w_dense)):
-            for rank, hit in enumerate(hits, start=1):
-                fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + weight / (RRF_K + rank)
-                chunks[hit.chunk.id] = hit.chunk
+        chunks = {h.chunk.id: h.chunk for h in lexical + dense}
+        if self.fusion == "rrf":
+            w = self.dense_weight_no_diacritics if q.no_diacritics else self.dense_weight
+            fused = _rrf([(lexical, 1.0), (dense, w)])
+        else:
+            a = self.alpha_no_diacritics if q.no_diacritics else self.alpha
+            fused = _convex(lexical, dense, a)
         best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].order))[:k]
         return [Hit(chunks[cid], fused[cid], "fused") for cid in best]
+
+
+def _rrf(lists: list[tuple[list[Hit], float]]) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for hits, weight in lists:
+        for rank, hit in enumerate(hits, start=1):
+            fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + weight / (RRF_K + rank)
+    return fused
+
+
+def _convex(lexical: list[Hit], dense: list[Hit], alpha: float) -> dict[str, float]:
+    """Scores normalised per list (BM25 by its max, cosine min-max over the dense list)."""
+    fused: dict[str, float] = {}
+    top = max((h.score for h in lexical), default=0.0)
+    for h in lexical:
+        fused[h.chunk.id] = alpha * (h.score / top if top > 0 else 0.0)
+    if dense:
+        hi, lo = dense[0].score, dense[-1].score
+        for h in dense:
+            norm = (h.score - lo) / (hi - lo) if hi > lo else 1.0
+            fused[h.chunk.id] = fused.get(h.chunk.id, 0.0) + (1 - alpha) * norm
+    return fused
 
 
 class RerankingRetriever(Retriever):

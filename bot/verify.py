@@ -2,6 +2,7 @@
 
 `verify(text, sources)` returns the problems found, in Vietnamese (empty = the answer passes):
 
+- the answer must say something: "[1] [2]" alone (a small model's favourite) fails;
 - every [n] marker must name an existing source (1..len(sources));
 - an answer that is not a refusal ("Các văn bản hiện có không nêu …") must cite at least one
   source — an uncited answer with figures is reported with its figures;
@@ -35,6 +36,8 @@ MARKER = re.compile(r"\[\s*(?:nguồn\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]", re.
 _NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,]\d+)*)(?:\s*(%|phần\s+trăm))?", re.IGNORECASE)
 # Sentence ends: . ! ? … before whitespace (not the dot of "3.530"), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_WORDS = 2  # "[1] [2]" alone is no answer
 _EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _EN_DECIMAL = re.compile(r"\d+\.\d+")
 _VN_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -108,6 +111,9 @@ def verify(text: str, sources: list[str]) -> list[str]:
             problems.append(f"Câu trả lời của mô hình trích dẫn nguồn [{n}] nhưng {have}")
     valid = [n for n in dict.fromkeys(cited) if 1 <= n <= n_sources]
     refusal = is_refusal(text)
+    if len(_WORD.findall(MARKER.sub(" ", text))) < MIN_WORDS:
+        problems.append("Câu trả lời của mô hình không có nội dung (chỉ có số nguồn hoặc trống)")
+        return problems
 
     if not cited:
         if refusal:
@@ -178,3 +184,44 @@ def _found(fig: Figure, in_source: list[Figure]) -> bool:
         if any(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) for a in fig.values for b in src.values):
             return True
     return False
+
+
+# -----------------------------------------------------------------------------------------
+# Agreement with the extractive answer (the grounded reference) on "how much" questions.
+_DOC_NUMBER = re.compile(r"\b\d+[/-][\w/.-]*[^\W\d_][\w/.-]*")  # "70/NQ-HĐND", "57-NQ/TW"
+_LIST_CODE = re.compile(r"\(\s*\d+\s*\)|\b\d+(?:\.\d+)+\.(?=\s)")  # "(11)", "3.1.7."
+# Section paths and references: "(Điều 1 › 3 › 3.1 …)", "Điều 3", "khoản 2".
+_SECTION_REF = re.compile(r"\([^()]*›[^()]*\)|\b(?:điều|khoản|mục|phần|chương|điểm)\s+\d+[\w.]*",
+                          re.IGNORECASE)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def key_figures(reference: str, question: str = "") -> list[Figure]:
+    """The figures a reference answer gives: no document numbers, list codes, years or
+    numbers the question already contains."""
+    text = MARKER.sub(" ", normalize(reference))
+    for pattern in (_SECTION_REF, _DOC_NUMBER, _LIST_CODE):
+        text = pattern.sub(" ", text)
+    asked = {f.written for f in figures(question)}
+    out: list[Figure] = []
+    for fig in figures(text, answer_side=False):
+        if _YEAR.match(fig.written) or fig.written in asked or fig in out:
+            continue
+        out.append(fig)
+    return out
+
+
+def disagreement(text: str, reference: str, question: str, refused: bool = False) -> list[str]:
+    """Problems of a model answer to a figure question against the extractive reference answer:
+    it must give at least one of the reference's figures, and must not refuse when the
+    reference has them. Empty when the reference has no figures."""
+    keys = key_figures(reference, question)
+    if not keys:
+        return []
+    listed = ", ".join(dict.fromkeys(f.label for f in keys))
+    if refused:
+        return [f"Mô hình trả lời là văn bản không nêu, nhưng văn bản có số liệu cho câu hỏi này ({listed})"]
+    given = figures(text)
+    if any(_found(g, keys) for g in given):
+        return []
+    return [f"Câu trả lời của mô hình không nêu số liệu văn bản ghi cho câu hỏi này ({listed})"]

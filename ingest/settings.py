@@ -40,8 +40,11 @@ class Settings:
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 120.0
     llm_verify: bool = True
-    # Refusal threshold on the extractive answer's support score (calibrated in eval/).
-    abstain_threshold: float = 0.35
+    # Refusal thresholds of the extractive answerer, calibrated once on the QA benchmark
+    # (`python -m eval calibrate`): the share of the question's words the quoted sentence covers,
+    # and, for paraphrases, the embedding similarity of the closest sentence.
+    abstain_threshold: float = 0.55
+    dense_unit_threshold: float = 0.45
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
