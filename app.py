@@ -32,6 +32,17 @@ HEADER = """
 PRIVATE = {"api_visibility": "private"}
 
 
+def table_tab(label: str, name: str, placeholder: str, headers: list[str], widths: list[str]):
+    """A tab with a search box, a CSV download and a table: (tab, query, download, table)."""
+    with gr.Tab(label, id=f"{name}-tab") as tab:
+        with gr.Row(equal_height=True):
+            query = gr.Textbox(placeholder=placeholder, show_label=False, scale=5, container=False)
+            download = gr.DownloadButton("Tải CSV", scale=1, min_width=120, size="md")
+        table = gr.Dataframe(headers=headers, interactive=False, wrap=True, max_height=560,
+                             elem_id=f"{name}-table", column_widths=widths)
+    return tab, query, download, table
+
+
 def build_demo(app: web.WebApp) -> gr.Blocks:
     with gr.Blocks(title="Hỏi đáp văn bản", analytics_enabled=False, fill_width=False) as demo:
         history = gr.State([])  # this session's turns, plain text ({"role", "content"})
@@ -92,25 +103,13 @@ def build_demo(app: web.WebApp) -> gr.Blocks:
                     with gr.Column(scale=5):
                         reader = gr.HTML("", elem_id="reader")
 
-            # ---------------------------------------------------------------- Chỉ tiêu
-            with gr.Tab("Chỉ tiêu", id="targets-tab") as targets_tab:
-                with gr.Row(equal_height=True):
-                    targets_query = gr.Textbox(placeholder="Tìm chỉ tiêu (có thể gõ không dấu)…",
-                                               show_label=False, scale=5, container=False)
-                    targets_csv = gr.DownloadButton("Tải CSV", scale=1, min_width=120, size="md")
-                targets_table = gr.Dataframe(headers=web.TARGET_HEADERS, interactive=False, wrap=True,
-                                             max_height=560, elem_id="targets-table",
-                                             column_widths=["6%", "30%", "14%", "9%", "15%", "16%", "10%"])
-
-            # ---------------------------------------------------------------- Nhiệm vụ
-            with gr.Tab("Nhiệm vụ", id="tasks-tab") as tasks_tab:
-                with gr.Row(equal_height=True):
-                    tasks_query = gr.Textbox(placeholder="Tìm nhiệm vụ, cơ quan, thời hạn (có thể gõ không dấu)…",
-                                             show_label=False, scale=5, container=False)
-                    tasks_csv = gr.DownloadButton("Tải CSV", scale=1, min_width=120, size="md")
-                tasks_table = gr.Dataframe(headers=web.TASK_HEADERS, interactive=False, wrap=True,
-                                           max_height=560, elem_id="tasks-table",
-                                           column_widths=["38%", "14%", "12%", "9%", "13%", "8%", "6%"])
+            # ---------------------------------------------------------------- Chỉ tiêu, Nhiệm vụ
+            targets_tab, targets_query, targets_csv, targets_table = table_tab(
+                "Chỉ tiêu", "targets", "Tìm chỉ tiêu (có thể gõ không dấu)…", web.TARGET_HEADERS,
+                ["6%", "30%", "14%", "9%", "15%", "16%", "10%"])
+            tasks_tab, tasks_query, tasks_csv, tasks_table = table_tab(
+                "Nhiệm vụ", "tasks", "Tìm nhiệm vụ, cơ quan, thời hạn (có thể gõ không dấu)…", web.TASK_HEADERS,
+                ["38%", "14%", "12%", "9%", "13%", "8%", "6%"])
 
         # ------------------------------------------------------------------------ events
         chat_io = dict(inputs=[message, chatbot, history, doc_filter],
@@ -138,10 +137,10 @@ def build_demo(app: web.WebApp) -> gr.Blocks:
         reader_doc.change(app.outline, inputs=reader_doc, outputs=[outline, reader, reader_meta], **PRIVATE)
         outline.input(app.section, inputs=[reader_doc, outline], outputs=reader, **PRIVATE)
 
-        targets_query.change(app.targets, inputs=targets_query, outputs=[targets_table, targets_csv],
-                             show_progress="hidden", trigger_mode="always_last", **PRIVATE)
-        tasks_query.change(app.tasks, inputs=tasks_query, outputs=[tasks_table, tasks_csv],
-                           show_progress="hidden", trigger_mode="always_last", **PRIVATE)
+        for query, handler, views in ((targets_query, app.targets, [targets_table, targets_csv]),
+                                      (tasks_query, app.tasks, [tasks_table, tasks_csv])):
+            query.change(handler, inputs=query, outputs=views, show_progress="hidden",
+                         trigger_mode="always_last", **PRIVATE)
 
         # Another session may have changed the index: refresh on page load and on tab switch.
         refresh_io = dict(inputs=[doc_filter, to_remove, reader_doc, targets_query, tasks_query],

@@ -364,7 +364,7 @@ def test_chat_streams_partial_answers(web_app):
 
 # ------------------------------------------------------------------------------- rendering
 def test_excerpt_is_the_section_with_the_quote_marked():
-    from bot.web import excerpt, excerpt_html
+    from bot.render import excerpt, excerpt_html
 
     text = "Điều 1. Mở đầu\nCâu một. Câu hai cần tìm. Câu ba.\nĐiều 2. Khác\nNội dung khác."
     sections = [[["Điều 1"], "Điều 1. Mở đầu", "article", 0, 48], [["Điều 2"], "Điều 2. Khác", "article", 49, 76]]

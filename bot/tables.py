@@ -1,0 +1,110 @@
+"""The app's tables: the documents, and the targets and tasks extracted from them.
+
+Each is a pandas DataFrame (what `gr.Dataframe` shows); the targets and tasks are searched
+without regard to case or diacritics ("ubnd tinh") and exported as a UTF-8 CSV with BOM, so
+that Excel shows Vietnamese.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ingest.text import fold
+
+DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn"]
+TARGET_HEADERS = ["Mã", "Chỉ tiêu", "Giá trị", "Đơn vị", "Nhóm", "Mục", "Văn bản"]
+TASK_HEADERS = ["Nhiệm vụ", "Cơ quan chủ trì", "Phối hợp", "Thời hạn", "Lĩnh vực", "Mục", "Văn bản"]
+
+
+def documents_table(store):
+    return _frame(DOC_HEADERS, document_rows(store))
+
+
+def targets_table(store, query: str = ""):
+    """(the targets containing every word of the query, their CSV path)."""
+    return _found(TARGET_HEADERS, target_rows(store), query, "chi-tieu.csv")
+
+
+def tasks_table(store, query: str = ""):
+    """(the tasks containing every word of the query, their CSV path)."""
+    return _found(TASK_HEADERS, task_rows(store), query, "nhiem-vu.csv")
+
+
+def _found(headers: list[str], rows: list[list[Any]], query: str, name: str):
+    rows = search_rows(rows, query)
+    return _frame(headers, rows), write_csv(headers, rows, name)
+
+
+def _frame(headers: list[str], rows: list[list[Any]]):
+    import pandas as pd  # noqa: PLC0415  (slow to import; only the table views need it)
+
+    return pd.DataFrame(rows, columns=headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------
+def vn_date(iso: str) -> str:
+    """'2025-12-11' -> '11/12/2025'; anything else as it is."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else (iso or "")
+
+
+def document_rows(store) -> list[list[Any]]:
+    return [[d.meta.number or "—", d.meta.title, d.meta.issuer, vn_date(d.meta.issued), d.meta.signer, d.chunks]
+            for d in store.documents()]
+
+
+def target_rows(store) -> list[list[str]]:
+    return [[t.code, t.indicator, t.value, t.unit, t.group, t.section, t.number] for t in store.targets()]
+
+
+def task_rows(store) -> list[list[str]]:
+    return [[t.task, t.agency, t.cooperating, t.period, t.sector, short_section(t.section), t.number]
+            for t in store.tasks()]
+
+
+def short_section(section: str) -> str:
+    """'Điều 1 › 3 › 3.1 › 3.1.1. Phát triển …' -> 'Điều 1 › 3 › 3.1 › 3.1.1' (the name is in Lĩnh vực)."""
+    m = re.match(r"^(.*?)(\d+(?:\.\d+)*)\.? \S.*$", section.rsplit(" › ", 1)[-1])
+    if not m or m.group(1):
+        return section
+    head = section.rsplit(" › ", 1)[0] if " › " in section else ""
+    return f"{head} › {m.group(2)}" if head else m.group(2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and CSV
+# ---------------------------------------------------------------------------------------------
+def search_rows(rows: list[list[Any]], query: str) -> list[list[Any]]:
+    """Rows containing every word of the query, ignoring case and diacritics ("ubnd tinh")."""
+    words = fold(query or "").split()
+    if not words:
+        return rows
+    return [r for r in rows if all(w in fold(" ".join(str(c) for c in r)) for w in words)]
+
+
+def write_csv(headers: list[str], rows: list[list[Any]], name: str) -> str:
+    """A UTF-8 CSV with BOM (Excel shows Vietnamese), at a content-addressed temp path."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    data = buf.getvalue()
+    digest = hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "vnqa-csv" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        # A private temp name per writer: two sessions exporting at once never collide.
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8-sig", newline="", dir=folder,
+                                         suffix=".part", delete=False) as fh:
+            fh.write(data)
+        Path(fh.name).replace(path)
+    return str(path)
