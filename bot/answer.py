@@ -39,6 +39,11 @@ _REALTIME = re.compile(r"\b(hom nay|hom qua|ngay mai|bay gio|hien nay|hien tai|l
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 
 
+def is_hostile(question: str) -> bool:
+    """Prompt injection or a request to invent ("bỏ qua hướng dẫn…", "bịa ra…"): never answered."""
+    return bool(_HOSTILE.search(vn.fold(question)))
+
+
 class Answerer(ABC):
     mode = "answerer"
 
@@ -72,7 +77,7 @@ class ExtractiveAnswerer(Answerer):
     # -------------------------------------------------------------------------------------
     def _answer(self, query, focus_text: str, hits) -> Answer:
         focus = ev.make_focus(focus_text)
-        if _HOSTILE.search(focus.folded):
+        if is_hostile(focus.text):
             return self.refuse(hits, "yêu cầu này (trợ lý chỉ trả lời theo nội dung văn bản)")
         if _REALTIME.search(focus.folded):
             return self.refuse(hits, "thông tin thời sự như vậy (chỉ có nội dung các văn bản đã lập chỉ mục)")

@@ -40,8 +40,7 @@ from ingest.settings import PROJECT_ROOT, Settings
 from vectorstore.types import Filters, Hit
 
 from . import evidence as ev
-from . import answer as _answer
-from .answer import Answerer, ExtractiveAnswerer
+from .answer import Answerer, ExtractiveAnswerer, is_hostile
 from .followup import rewrite as rule_rewrite
 from .query import MAX_QUESTION_CHARS, make_query
 from .types import Answer, Citation
@@ -129,9 +128,10 @@ class LLMAnswerer(Answerer):
         """Growing partial texts as the model's tokens arrive, then the final (verified) Answer."""
         started = time.perf_counter()
         make_query(question, filters)  # empty / oversized questions: QueryError, as extractive
-        if _hostile(question):
+        if is_hostile(question):
             yield self._fallback(question, history, filters, [
-                f"Câu hỏi yêu cầu bỏ qua hướng dẫn hoặc bịa nội dung; không gửi cho mô hình, {FALLBACK_NOTE}"])
+                "Câu hỏi yêu cầu bỏ qua hướng dẫn hoặc bịa nội dung; không gửi cho mô hình, "
+                + FALLBACK_NOTE])
             return
         try:
             standalone = self.standalone(question, history)
@@ -193,9 +193,12 @@ class LLMAnswerer(Answerer):
             log.warning("LLM rewrite failed (%s): rule-based rewrite", e)
             return rule_rewrite(question, history).standalone
         cleaned = clean_question(out, question)
+        rules = rule_rewrite(question, history)
         if not cleaned:
             log.warning("LLM rewrite unusable (%r): rule-based rewrite", out[:200])
-            return rule_rewrite(question, history).standalone
+            return rules.standalone
+        if rules.is_followup and vn.fold(cleaned).strip(" ?") == vn.fold(question).strip(" ?"):
+            return rules.standalone  # the model left a follow-up as it was: the rules add context
         return cleaned
 
     def source_text(self, hit: Hit) -> str:
@@ -223,6 +226,7 @@ class LLMAnswerer(Answerer):
         refused = _refuses(text)
         problems: list[str] = []
         if self.verify:
+            text = _drop_repeats(text)  # a looping small model repeats its line word for word
             if not refused:
                 problems += verify_answer(text, sources)
             if not problems and extractive is not None and asks_figure(question):
@@ -232,7 +236,7 @@ class LLMAnswerer(Answerer):
         if problems:
             return None, problems
         if refused:
-            return self._refusal(text, hits, rewritten), []
+            return self._refusal(text, hits, rewritten, question), []
         return Answer(text=text, citations=tuple(self.citations(text, hits[: len(sources)])),
                       hits=tuple(hits), mode=self.mode, rewritten=rewritten), []
 
@@ -248,15 +252,16 @@ class LLMAnswerer(Answerer):
             out.append(ev.cite(n, unit.chunk, unit.start, unit.end, self.store))
         return out
 
-    def _refusal(self, text: str, hits: list[Hit], rewritten: str) -> Answer:
+    def _refusal(self, text: str, hits: list[Hit], rewritten: str, question: str = "") -> Answer:
         closest = self.extractive.refuse(hits)
-        if self.verify:  # the model's own words, cleaned: first sentence, no markers or figures
+        if self.verify:  # the model's own words, cleaned: first sentence, no markers, no figures
+            asked = {f.written for f in figures(question)}  # but the question's own
             first = vn.normalize(text).split("\n")[0]
             first = re.split(r"(?<=[.!?])\s", first)[0]
             what = MARKER.sub("", first)
             what = what[what.find(REFUSAL_PREFIX) + len(REFUSAL_PREFIX):].strip(" .:,") \
                 if REFUSAL_PREFIX in what else ""
-            if figures(what) or len(what) > 200:
+            if any(f.written not in asked for f in figures(what)) or len(what) > 200:
                 what = ""
             answer = self.extractive.refuse(hits, what) if what else closest
         else:
@@ -295,8 +300,7 @@ def format_history(history: list[dict] | None) -> str:
 def clean_question(out: str, question: str) -> str:
     """The model's rewrite as one question, or "" when it is not usable."""
     for line in (out or "").splitlines():
-        line = re.sub(r"^\s*(?:[-*>#]+\s*)?(?:\*\*)?(?:câu hỏi(?: đầy đủ| viết lại)?\s*:\s*)?",
-                      "", vn.normalize(line), flags=re.IGNORECASE)
+        line = _QUESTION_LABEL.sub("", vn.normalize(line))
         line = line.strip(" \t\"'“”`*")
         if not line:
             continue
@@ -306,9 +310,8 @@ def clean_question(out: str, question: str) -> str:
     return ""
 
 
-def _hostile(question: str) -> bool:
-    pattern = getattr(_answer, "_HOSTILE", None)  # the extractive answerer's own rule
-    return bool(pattern is not None and pattern.search(vn.fold(question)))
+_QUESTION_LABEL = re.compile(r"^\s*(?:[-*>#]+\s*)?(?:\*\*)?"
+                             r"(?:câu hỏi(?: đầy đủ| viết lại| tiếp theo| mới)?\s*:\s*)?", re.IGNORECASE)
 
 
 def _history_turns(history) -> list[dict]:
@@ -336,6 +339,18 @@ def _content(message) -> str:
 def _clean(text: str) -> str:
     text = vn.normalize(text).strip()
     return re.sub(r"^(?:\*\*)?(?:trả lời|câu trả lời)\s*:\s*(?:\*\*)?\s*", "", text, flags=re.IGNORECASE)
+
+
+def _drop_repeats(text: str) -> str:
+    """Lines that repeat an earlier line (list numbers aside) removed; the rest kept as is."""
+    seen, kept = set(), []
+    for line in text.split("\n"):
+        key = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s*", "", line).strip()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def _refuses(text: str) -> bool:

@@ -47,7 +47,8 @@ def build_bot(settings: Settings, store: Store | None = None, progress: bool = T
         if settings.llm_base_url:
             from .llm import LLMAnswerer, chat_model
 
-            answerer = LLMAnswerer(extractive, chat_model(settings), verify=settings.llm_verify)
+            answerer = LLMAnswerer(extractive, chat_model(settings), verify=settings.llm_verify,
+                                   k_sources=settings.llm_k_sources)
         else:
             log.warning("VNQA_ANSWER_MODE=llm but VNQA_LLM_BASE_URL is empty: extractive answers")
     return Bot(settings, store, retriever, answerer)

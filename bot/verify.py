@@ -6,6 +6,8 @@
 - every [n] marker must name an existing source (1..len(sources));
 - an answer that is not a refusal ("Các văn bản hiện có không nêu …") must cite at least one
   source — an uncited answer with figures is reported with its figures;
+- every proper name ("Lạng Sơn": two or more capitalised words) must occur in a source it cites,
+  like numbers (a small model happily answers for the province asked about with another's figure);
 - every number in the answer must occur in a source it cites: the sources of the markers of
   its own sentence, or, in a sentence without markers, any source the answer cites. Numbers are
   compared as written ("56,85") and by value, reading the answer's number both the Vietnamese way
@@ -36,6 +38,14 @@ MARKER = re.compile(r"\[\s*(?:nguồn\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]", re.
 _NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,]\d+)*)(?:\s*(%|phần\s+trăm))?", re.IGNORECASE)
 # Sentence ends: . ! ? … before whitespace (not the dot of "3.530"), or a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
+# A list enumerator at the start of a line ("1. …", "2) …"): layout, not a figure.
+_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[.)](?=[ \t])")
+# Words that start sentences without being names ("Theo Nghị quyết …", "Năm 2026 …").
+_COMMON_STARTERS = frozenset(
+    "theo trong năm các những tỉnh chỉ tỷ tỉ tốc thu chi giá mục nghị hội ủy đến tại với về để khi "
+    "nếu từ số kế mỗi tổng vốn đóng giảm tăng phấn dự đạt có không là và ngoài riêng đối căn thực "
+    "quyết điều khoản văn sở bộ ban ngành cơ".split())
+_SEGMENT = re.compile(r"[^\w\s]+")  # punctuation between words
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_WORDS = 2  # "[1] [2]" alone is no answer
 _EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -69,7 +79,7 @@ def is_refusal(text: str) -> bool:
 def figures(text: str, answer_side: bool = True) -> list[Figure]:
     """The numbers of a text ([n] markers removed). The answer's numbers get every plausible
     reading (Vietnamese and English separators); a source's the Vietnamese one."""
-    text = MARKER.sub(" ", normalize(text))
+    text = _ENUMERATOR.sub(" ", MARKER.sub(" ", normalize(text)))
     out = []
     for m in _NUMBER.finditer(text):
         written = m.group(1)
@@ -80,8 +90,8 @@ def figures(text: str, answer_side: bool = True) -> list[Figure]:
 
 def sentences(text: str) -> list[tuple[str, list[int]]]:
     """(sentence, its markers). Markers right after a sentence end ("… 32. [1]") belong to
-    the sentence before them."""
-    text = normalize(text)
+    the sentence before them. List enumerators ("1. …") are not sentence ends."""
+    text = _ENUMERATOR.sub(" ", normalize(text))
     pieces: list[str] = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
@@ -127,6 +137,8 @@ def verify(text: str, sources: list[str]) -> list[str]:
         return problems
 
     source_figures = {n: figures(sources[n - 1], answer_side=False) for n in valid}
+    common = _COMMON_STARTERS | {w for src in sources + [text] for w in _WORD.findall(normalize(src))
+                                 if w.islower()}
     for sentence, own in sentences(text):
         own_valid = [n for n in dict.fromkeys(own) if n in source_figures]
         if own and not own_valid:
@@ -134,18 +146,60 @@ def verify(text: str, sources: list[str]) -> list[str]:
         against = own_valid or valid
         if not against:
             continue
+        where = ", ".join(f"[{n}]" for n in against)
         for fig in figures(sentence):
             if any(_found(fig, source_figures[n]) for n in against):
                 continue
             elsewhere = [n for n in range(1, n_sources + 1) if n not in against and _found(
                 fig, figures(sources[n - 1], answer_side=False))]
-            where = ", ".join(f"[{n}]" for n in against)
             problem = f"Câu trả lời của mô hình có số {fig.label} không có trong nguồn {where}"
             if elsewhere:
                 problem += f" (số này có ở nguồn {', '.join(f'[{n}]' for n in elsewhere)})"
             if problem not in problems:
                 problems.append(problem)
+        for name in names(sentence, common):
+            if not any(_contains(sources[n - 1], name) for n in against):
+                problem = f"Câu trả lời của mô hình có tên \"{name}\" không có trong nguồn {where}"
+                if problem not in problems:
+                    problems.append(problem)
     return problems
+
+
+def names(text: str, common: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Proper names of a sentence: runs of two or more capitalised words ("Lạng Sơn",
+    "Hội Đồng Nhân Dân"). The sentence's first word belongs to a run only when it is not a
+    common word (`common`: words the sources write in lowercase, e.g. "theo" of "Theo Nghị
+    quyết")."""
+    text = MARKER.sub(" ", _ENUMERATOR.sub(" ", normalize(text)))
+    out: list[str] = []
+    first = True  # the first segment with words starts the sentence
+    for segment in _SEGMENT.split(text):  # a name does not cross punctuation
+        words = segment.split()
+        if not words:
+            continue
+        run: list[int] = []
+        for i, word in enumerate(words + [""]):
+            if word.isalpha() and word[:1].isupper() and (word[1:].islower() or len(word) == 1):
+                run.append(i)
+                continue
+            if run and first and run[0] == 0 and words[0].lower() in common:
+                run = run[1:]
+            name = " ".join(words[j] for j in run)
+            if len(run) >= 2 and name not in out:
+                out.append(name)
+            run = []
+        first = False
+    return out
+
+
+def _contains(source: str, name: str) -> bool:
+    return f" {fold_words(name)} " in f" {fold_words(source)} "
+
+
+def fold_words(text: str) -> str:
+    from ingest.text import fold
+
+    return " ".join(re.findall(r"[^\W_]+", fold(normalize(text))))
 
 
 # -----------------------------------------------------------------------------------------

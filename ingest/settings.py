@@ -38,7 +38,8 @@ class Settings:
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = "not-needed"
-    llm_timeout_s: float = 120.0
+    llm_timeout_s: float = 300.0  # a 1.5B model on 2 CPU cores needs ~1 min per answer
+    llm_k_sources: int = 5  # numbered sources given to the model
     llm_verify: bool = True
     # Refusal thresholds of the extractive answerer, calibrated once on the QA benchmark
     # (`python -m eval calibrate`): the share of the question's words the quoted sentence covers,

@@ -1,0 +1,123 @@
+"""A real local LLM, served OpenAI-compatibly for tests and the eval runner.
+
+    with local_llm_server(GGUF) as base_url:     # "http://127.0.0.1:<port>/v1"
+        chat = chat_model(Settings(llm_base_url=base_url, ...))
+
+The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, `bash /work/shared/tools/provision-local-llm.sh`)
+is served by the prebuilt `xllamacpp` wheel in a child process (`python tests/llm_server.py
+--serve …`), so a crash of the native server cannot take the test process down and stopping it
+is certain: the child is terminated when the context exits, and it exits by itself when its
+parent goes away (its stdin closes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_GGUF = Path(os.environ.get("LOCAL_LLM_DIR", Path.home() / ".cache" / "local-llm")) \
+    / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+PROVISION = "bash /work/shared/tools/provision-local-llm.sh"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def local_llm_server(gguf: str | Path = DEFAULT_GGUF, port: int | None = None, n_ctx: int = 4096,
+                     n_threads: int = 2, startup_timeout_s: float = 180.0) -> Iterator[str]:
+    """Serve `gguf` on 127.0.0.1 for the duration of the block; yields the OpenAI base URL."""
+    gguf = Path(gguf).expanduser()
+    if not gguf.is_file():
+        raise FileNotFoundError(f"{gguf} not found; provide it with `{PROVISION}`")
+    port = port or free_port()
+    log = tempfile.NamedTemporaryFile("w+b", prefix="local-llm-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve", str(gguf), "--port", str(port),
+         "--ctx", str(n_ctx), "--threads", str(n_threads)],
+        stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(proc, port, startup_timeout_s, Path(log.name))
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        _stop(proc)
+        log.close()
+        with contextlib.suppress(OSError):
+            os.unlink(log.name)
+
+
+def _wait_healthy(proc: subprocess.Popen, port: int, timeout_s: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the LLM server exited with code {proc.returncode}:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the LLM server was not healthy after {timeout_s:.0f} s:\n{_tail(log)}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(OSError):
+        proc.stdin.close()  # the child exits when its stdin closes …
+    proc.terminate()  # … or on SIGTERM
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _serve(gguf: str, port: int, n_ctx: int, n_threads: int) -> None:
+    """Child process: run the xllamacpp server until stdin closes or SIGTERM."""
+    import signal
+
+    import xllamacpp
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    p = xllamacpp.CommonParams()
+    p.model.path = gguf
+    p.hostnames = ["127.0.0.1"]
+    p.port = port
+    p.n_ctx = n_ctx
+    p.n_parallel = 1  # one slot: the whole context for one request, prompt cache reused
+    p.cpuparams.n_threads = n_threads
+    p.cpuparams_batch.n_threads = n_threads
+    server = xllamacpp.Server(p)  # noqa: F841 (serves while referenced)
+    print(f"serving {gguf} on 127.0.0.1:{port}", flush=True)
+    sys.stdin.read()  # until the parent closes the pipe (or dies)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", required=True, metavar="GGUF")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ctx", type=int, default=4096)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    _serve(args.serve, args.port, args.ctx, args.threads)
