@@ -6,7 +6,12 @@
 # small local LLM used by the LLM-mode tests, and Debian's chromium for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${VNQA_SHARED:-../shared}
+# The shared folder with the provisioning scripts: $VNQA_SHARED, else ../shared next to the clone.
+SHARED=${VNQA_SHARED:-}
+if [ -z "$SHARED" ]; then
+  for d in ../shared ../../shared /work/shared; do [ -d "$d/tools" ] && { SHARED=$d; break; }; done
+fi
+SHARED=${SHARED:-../shared}
 PY=${PYTHON:-python3}
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
