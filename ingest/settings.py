@@ -25,7 +25,11 @@ class Settings:
     # Dense embeddings: a sentence-transformers name or path; "none" means lexical-only.
     embed_model: str = "google/embeddinggemma-300m"
     embed_batch_size: int = 4
-    embed_dtype: str = "bfloat16"  # "float32" or "bfloat16"
+    embed_dtype: str = "bfloat16"  # "float32" or "bfloat16" (bf16 only where the CPU has it)
+    # "torch", or "openvino" (own ONNX export, ~1.8x faster on CPU, one-time export of ~1 min;
+    # needs the `openvino` extra): see scripts/bench_embed.py.
+    embed_backend: str = "torch"
+    embed_threads: int = 0  # 0 = library default; 1 helps torch on an oversubscribed machine
     # Optional cross-encoder reranker ("" = off).
     rerank_model: str = ""
     # Ingest limits.
