@@ -128,6 +128,9 @@ class ExtractiveAnswerer(Answerer):
                     break
                 if not any(_overlaps(u, c) for c in chosen):
                     chosen.append(u)
+            for part in self._part_units(focus, hits, stats):  # "Tờ trình và báo cáo thẩm tra …"
+                if len(chosen) < 3 and not any(_overlaps(part, c) for c in chosen):
+                    chosen.append(part)
         chosen.sort(key=lambda u: (u.chunk.order, u.start))
         cites: list[Citation] = []
         for u in chosen:
@@ -139,6 +142,20 @@ class ExtractiveAnswerer(Answerer):
         else:
             text = f"Theo {number}:\n" + "\n".join(f"- {c.quote} [{c.n}] ({c.section})" for c in cites)
         return Answer(text=text, citations=tuple(cites), support=support)
+
+    def _part_units(self, focus: ev.Focus, hits, stats) -> list[ev.Unit]:
+        """For "A và B" questions: the best unit for each part that is well supported alone."""
+        parts = [ev.make_focus(p) for p in intents.PARTS.split(focus.text)]
+        parts = [p for p in parts if p.keywords]
+        if len(parts) < 2:
+            return []
+        out = []
+        candidates = ev.units(hits)
+        for part in parts:
+            best = max(candidates, key=lambda u: ev.score(u, part, stats), default=None)
+            if best is not None and ev.support(part, best, stats) >= self.threshold:
+                out.append(best)
+        return out
 
     def _dense_unit(self, focus: ev.Focus, hits) -> tuple[ev.Unit, float] | None:
         """The sentence of the top chunks closest in meaning to the question, when it is close

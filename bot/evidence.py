@@ -153,11 +153,12 @@ class CorpusStats:
         return token in self.df
 
 
-_stats_cache: dict[int, tuple[int, CorpusStats]] = {}
+_stats_cache: dict[str, tuple[int, CorpusStats]] = {}
 
 
 def corpus_stats(store: Store) -> CorpusStats:
-    key, gen = id(store), store.catalog.generation
+    """Stats of a store's current contents, recomputed when the store changes."""
+    key, gen = str(store.folder.resolve()), store.catalog.generation
     cached = _stats_cache.get(key)
     if cached is None or cached[0] != gen:
         cached = (gen, CorpusStats(store.chunks()))

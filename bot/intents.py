@@ -41,7 +41,7 @@ _WHO = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao|ben nao|nhung ai|to chu
                   r".*\b(lam gi|nhiem vu|giao|trach nhiem|phai lam)|\bgiao\b.*\b(lam gi|nhiem vu gi|viec gi)")
 _OTHER_DOC = re.compile(r"\b(to trinh|bao cao|luat|nghi dinh|thong tu|chuong trinh hanh dong|"
                         r"nghi quyet (so )?\d+|quyet dinh (so )?\d+)\b")
-_PARTS = re.compile(r"\s+(?:và|với|cùng|va|voi)\s+|[,;]\s*", re.IGNORECASE)
+PARTS = re.compile(r"\s+(?:và|với|cùng|va|voi)\s+|[,;]\s*", re.IGNORECASE)
 _GROUP_Q = re.compile(r"\b(cac|nhung|nhom|gom|bao gom|toan bo|tat ca)\b")
 
 
@@ -169,13 +169,12 @@ def target_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats
     if not targets or not focus.keywords:
         return None
     chosen, best = _best_targets(focus, targets, stats, min_score)
-    parts = [ev.make_focus(p) for p in _PARTS.split(focus.text) if len(p.split()) >= 2]
-    if len(parts) > 1 and best < 0.85:  # no single target covers the question: one per part
-        chosen = []
-        for part in (p for p in parts if p.keywords):
-            found, score = _best_targets(part, targets, stats, min_score)
-            chosen += [t for t in found if t not in chosen]
-            best = max(best, score)
+    parts = [ev.make_focus(p) for p in PARTS.split(focus.text)]
+    found = [_best_targets(p, targets, stats, min_score) for p in parts if p.keywords]
+    found = [(ts, score) for ts, score in found if ts]
+    if len(found) > 1:  # several parts, each about a target of its own: answer them all
+        chosen = list(dict.fromkeys(t for ts, _ in found for t in ts))
+        best = min(score for _, score in found)
     if not chosen:
         return None
     chosen = sorted(chosen, key=lambda t: t.start)[:6]

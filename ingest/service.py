@@ -58,18 +58,23 @@ def index_files(store, paths: list[str | Path], settings: Settings, progress: bo
     started = time.perf_counter()
     files = find_files(paths)
     results: list[FileResult] = []
-    for i, path in enumerate(tqdm(files, desc="Lập chỉ mục", unit="tệp", disable=not progress)):
-        if on_file:
-            on_file(i, len(files), path.name)
-        try:
-            doc = process_file(path, settings)
-            status = store.upsert(doc)
-            results.append(FileResult(str(path), status, doc.meta.doc_id, len(doc.chunks)))
-        except DuplicateDocument as e:
-            results.append(FileResult(str(path), "duplicate", e.doc_id, 0, str(e), e.user_message))
-        except IngestError as e:
-            results.append(FileResult(str(path), "failed", "", 0, str(e), e.user_message))
+    with store.bulk():
+        for i, path in enumerate(tqdm(files, desc="Lập chỉ mục", unit="tệp", disable=not progress)):
+            results.append(_index_one(store, path, settings, i, len(files), on_file))
     return IngestReport(tuple(results), time.perf_counter() - started)
+
+
+def _index_one(store, path: Path, settings: Settings, i: int, n: int, on_file) -> FileResult:
+    if on_file:
+        on_file(i, n, path.name)
+    try:
+        doc = process_file(path, settings)
+        status = store.upsert(doc)
+        return FileResult(str(path), status, doc.meta.doc_id, len(doc.chunks))
+    except DuplicateDocument as e:
+        return FileResult(str(path), "duplicate", e.doc_id, 0, str(e), e.user_message)
+    except IngestError as e:
+        return FileResult(str(path), "failed", "", 0, str(e), e.user_message)
 
 
 def open_store(settings: Settings, ensure_default: bool = True, progress: bool = True):

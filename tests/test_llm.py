@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from ingest.text import numbers
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -185,11 +187,15 @@ def test_a_refusal_of_a_target_the_document_gives_falls_back(extractive):
 
 
 def test_an_answer_from_the_wrong_passage_falls_back(extractive):
-    wrong = ("Chỉ tiêu DTI năm 2026 là tăng trưởng kinh tế hai con số, tạo nền tảng cho phát triển "
-             "giai đoạn 2026 - 2030 [4].")
+    probe = llm(extractive, scripted(""))
+    sources = [probe.source_text(h) for h in extractive.retriever.search(DTI, 5)]
+    # A source that is not the DTI item, and a figure really written in it.
+    n, figure = next((i, nums[0]) for i, text in enumerate(sources, start=1)
+                     if "DTI" not in text and (nums := [x for x in numbers(text) if x not in ("2026", "32")]))
+    wrong = f"Chỉ tiêu DTI năm 2026 là {figure} [{n}]."
     answerer = llm(extractive, scripted(wrong))
-    assert verify(wrong, [answerer.source_text(h) for h in extractive.retriever.search(DTI, 5)]) == []
-    answer = answerer.answer(DTI)  # every figure is in [4], but it is not the DTI target
+    assert verify(wrong, sources) == []
+    answer = answerer.answer(DTI)  # every figure is in source [n], but it is not the DTI target
     assert answer.mode == "llm-fallback" and "32" in answer.text
     assert answer.flags == ("Câu trả lời của mô hình không nêu số liệu văn bản ghi cho câu hỏi này (32); "
                             + FALLBACK,)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Sequence
@@ -244,16 +245,25 @@ class CachedEmbedder(Embedder):
         self.hits = self.misses = 0
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, kind TEXT NOT NULL, key TEXT"
-                       " NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, kind, key)) WITHOUT ROWID")
-            db.commit()
-            self._db = db
-        except (sqlite3.Error, OSError) as e:
-            log.warning("embedding cache %s unusable (%s): embedding without cache", self.path, e)
+        for attempt in range(20):  # another process may be creating the same file right now
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, kind TEXT NOT NULL, "
+                           "key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, kind, key)) WITHOUT ROWID")
+                db.commit()
+                self._db = db
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) and attempt < 19:
+                    time.sleep(0.1)
+                    continue
+                log.warning("embedding cache %s unusable (%s): embedding without cache", self.path, e)
+                break
+            except (sqlite3.Error, OSError) as e:
+                log.warning("embedding cache %s unusable (%s): embedding without cache", self.path, e)
+                break
 
     def document_input(self, text: str, title: str | None = None) -> str:
         return self.inner.document_input(text, title)

@@ -21,6 +21,7 @@ from ingest import text as vn
 from ingest.types import Chunk
 
 FIELDS = ("accent", "folded", "words")
+FORMAT = 2  # bump when what a field indexes changes: saved indexes of another format are rebuilt
 K1, B = 1.2, 0.75
 
 
@@ -35,10 +36,12 @@ def field_tokens(field: str, text: str) -> list[str]:
     raise ValueError(f"unknown lexical field {field!r}; expected one of {FIELDS}")
 
 
-def chunk_field_text(field: str, chunk: Chunk) -> str:
+def chunk_field_text(field: str, chunk: Chunk, doc_label: str = "") -> str:
+    """What a field indexes: the document's number and title, the heading path and the text
+    (measured on ALQAC: the document label lifts nDCG@10 0.895 -> 0.918 for lexical)."""
     if field == "words":
         return chunk.words
-    return f"{chunk.title if chunk.section_path else ''}\n{chunk.text}"
+    return f"{doc_label}\n{chunk.title if chunk.section_path else ''}\n{chunk.text}"
 
 
 class LexicalIndex:
@@ -50,14 +53,17 @@ class LexicalIndex:
         self._row = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> "LexicalIndex":
+    def build(cls, chunks: list[Chunk], doc_labels: dict[str, str] | None = None) -> "LexicalIndex":
+        """Index chunks; `doc_labels` maps doc_id -> "số hiệu + trích yếu" for every chunk."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
 
+        labels = doc_labels or {}
         indexes = {}
         for field in FIELDS:
-            corpus = [field_tokens(field, chunk_field_text(field, c)) or [""] for c in chunks]
+            corpus = [field_tokens(field, chunk_field_text(field, c, labels.get(c.doc_id, ""))) or [""]
+                      for c in chunks]
             index = bm25s.BM25(k1=K1, b=B)
             if corpus:
                 index.index(corpus, show_progress=False)
@@ -72,7 +78,7 @@ class LexicalIndex:
         if self.ids:
             for field, index in self._indexes.items():
                 index.save(tmp / field, show_progress=False)
-        (tmp / "state.json").write_text(json.dumps({"generation": generation, "ids": self.ids}))
+        (tmp / "state.json").write_text(json.dumps({"generation": generation, "format": FORMAT, "ids": self.ids}))
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if folder.exists():
@@ -87,7 +93,7 @@ class LexicalIndex:
 
         try:
             state = json.loads((folder / "state.json").read_text())
-            if state["generation"] != generation:
+            if state["generation"] != generation or state.get("format") != FORMAT:
                 return None
             ids = state["ids"]
             indexes = {f: bm25s.BM25.load(folder / f, show_progress=False) for f in FIELDS} if ids else {}

@@ -45,6 +45,7 @@ class Store:
         self._thread_lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
         self._lexical_gen = -1
+        self._bulk = 0  # > 0 inside bulk(): BM25 is rebuilt once at the end
         self.dense: DenseIndex | None = None
         if embedder is not None:
             from .dense import DenseIndex
@@ -97,6 +98,18 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    @contextmanager
+    def bulk(self):
+        """Many upserts, one BM25 rebuild at the end (a rebuild per document is quadratic)."""
+        self._bulk += 1
+        try:
+            yield self
+        finally:
+            self._bulk -= 1
+            if not self._bulk:
+                with self._write_lock():
+                    self._refresh_lexical(save=True)
+
     def upsert(self, doc: ProcessedDocument) -> str:
         """Add or replace one document. Returns 'added', 'updated' or 'unchanged'.
 
@@ -118,7 +131,8 @@ class Store:
             if self.dense is not None:
                 new_ids = {c.id for c in doc.chunks}
                 self.dense.delete([i for i in old_ids if i not in new_ids])
-            self._refresh_lexical(save=True)
+            if not self._bulk:
+                self._refresh_lexical(save=True)
             return "updated" if existed else "added"
 
     def remove(self, doc_id: str) -> None:
@@ -129,7 +143,8 @@ class Store:
             old_ids = self.catalog.remove(doc_id)
             if self.dense is not None:
                 self.dense.delete(old_ids)
-            self._refresh_lexical(save=True)
+            if not self._bulk:
+                self._refresh_lexical(save=True)
 
     def sync_dense(self, progress: bool = False) -> int:
         """Reconcile Chroma with the catalog: drop orphans, embed chunks lacking vectors."""
@@ -157,16 +172,21 @@ class Store:
 
     # -- search ---------------------------------------------------------------------------
     def _refresh_lexical(self, save: bool = False) -> LexicalIndex:
+        """The BM25 index of the current catalog generation. Writers (`save=True`, under the
+        write lock) rebuild and persist it; readers load the persisted one, or build a private
+        in-memory copy while a writer has not saved yet."""
         gen = self.catalog.generation
         if self._lexical is None or self._lexical_gen != gen:
             folder = self.folder / "bm25"
             index = None if save else LexicalIndex.load(folder, gen)
             if index is None:
-                index = LexicalIndex.build(self.catalog.chunks())
-                try:
-                    index.save(folder, gen)
-                except OSError as e:  # a read-only store still searches
-                    log.warning("could not save the BM25 index to %s: %s", folder, e)
+                labels = {d.meta.doc_id: f"{d.meta.number} {d.meta.title}" for d in self.catalog.documents()}
+                index = LexicalIndex.build(self.catalog.chunks(), labels)
+                if save:
+                    try:
+                        index.save(folder, gen)
+                    except OSError as e:  # a read-only store still searches
+                        log.warning("could not save the BM25 index to %s: %s", folder, e)
             self._lexical, self._lexical_gen = index, gen
         return self._lexical
 

@@ -1,0 +1,122 @@
+"""`python -m eval run|beir` — evaluation of the assistant.
+
+  run   [--dataset PATH] [--out DIR] [--limit N] [--systems a,b] [--store-dir DIR]
+        QA over the bundled corpus: accuracy, retrieval, citations, refusals, latency
+  beir  [--corpus C --queries Q --qrels R] [--out DIR] [--limit N] [--systems a,b] [--store-dir DIR]
+        retrieval on a BEIR-style corpus (default: ../shared/benchmarks/alqac)
+Settings come from VNQA_* variables (e.g. VNQA_EMBED_MODEL=none for lexical-only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ingest.settings import PROJECT_ROOT, Settings, configure_runtime
+
+
+def _systems(value: str) -> tuple[str, ...]:
+    names = tuple(s.strip() for s in value.split(",") if s.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of system names")
+    return names
+
+
+def parser() -> argparse.ArgumentParser:
+    from .beir import BEIR_SYSTEMS, DEFAULT_BENCHMARK
+    from .dataset import DEFAULT_DATASET
+    from .systems import ALL_SYSTEMS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true")
+    common.add_argument("--no-progress", action="store_true", help="no tqdm bars")
+    p = argparse.ArgumentParser(prog="python -m eval", description="Đánh giá trợ lý hỏi đáp văn bản")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", parents=[common], help="QA evaluation over the bundled corpus")
+    run.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    run.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "qa")
+    run.add_argument("--limit", type=int, help="a stratified slice of N questions")
+    run.add_argument("--systems", type=_systems, default=ALL_SYSTEMS,
+                     help=f"comma-separated, from {','.join(ALL_SYSTEMS)} (default: all available)")
+    run.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
+    run.add_argument("--llm-limit", type=int, default=30,
+                     help="the LLM systems answer a stratified slice of N questions (0 = all; "
+                          "minutes per question on 2 CPU cores)")
+    beir = sub.add_parser("beir", parents=[common], help="retrieval evaluation on a BEIR-style corpus")
+    beir.add_argument("--corpus", type=Path, help=f"corpus.jsonl (default: {DEFAULT_BENCHMARK}/corpus.jsonl)")
+    beir.add_argument("--queries", type=Path)
+    beir.add_argument("--qrels", type=Path)
+    beir.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "beir")
+    beir.add_argument("--limit", type=int, help="the first N queries (the corpus stays whole)")
+    beir.add_argument("--systems", type=_systems, default=BEIR_SYSTEMS,
+                      help=f"comma-separated, from {','.join(BEIR_SYSTEMS)}")
+    beir.add_argument("--store-dir", type=Path, help="keep the index here (default: a temp folder)")
+    beir.add_argument("--variants", action="store_true",
+                      help="also measure retrieval variants (fusion weights, field weights, depth)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure_runtime(args.verbose)
+    settings = Settings.from_env()
+    progress = not args.no_progress
+    if args.cmd == "run":
+        from .run import RunConfig, run_qa
+        from .systems import ALL_SYSTEMS
+
+        unknown = [s for s in args.systems if s not in ALL_SYSTEMS]
+        if unknown:
+            print(f"error: unknown system(s) {', '.join(unknown)}; expected {', '.join(ALL_SYSTEMS)}",
+                  file=sys.stderr)
+            return 2
+        config = RunConfig(dataset=args.dataset, out=args.out, limit=args.limit, llm_limit=args.llm_limit or None,
+                           systems=args.systems,
+                           store_dir=args.store_dir, progress=progress)
+        report = run_qa(config, settings)
+        print_qa_summary(report, args.out)
+        return 0
+    from .beir import BEIR_SYSTEMS, BeirConfig, resolve_paths, run_beir
+
+    unknown = [s for s in args.systems if s not in BEIR_SYSTEMS]
+    if unknown:
+        print(f"error: unknown system(s) {', '.join(unknown)}; expected {', '.join(BEIR_SYSTEMS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        corpus, queries, qrels = resolve_paths(args.corpus, args.queries, args.qrels)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    config = BeirConfig(corpus=corpus, queries=queries, qrels=qrels, out=args.out, limit=args.limit,
+                        systems=args.systems, store_dir=args.store_dir, progress=progress,
+                        variants=args.variants)
+    report = run_beir(config, settings)
+    print_beir_summary(report, args.out)
+    return 0
+
+
+def print_qa_summary(report: dict, out: Path) -> None:
+    from .report import fmt
+
+    keys = ("accuracy", "recall@5", "mrr@10", "citation_precision", "refusal_recall",
+            "false_refusal_rate", "latency_p50_ms")
+    print(f"\n{report['n']} questions -> {out}/report.md")
+    print("system".ljust(14) + "".join(k[:12].rjust(13) for k in keys))
+    for name, m in report["systems"].items():
+        print(name.ljust(14) + "".join(fmt(m.get(k)).rjust(13) for k in keys))
+
+
+def print_beir_summary(report: dict, out: Path) -> None:
+    keys = ("ndcg@10", "recall@1", "recall@5", "recall@10", "mrr@10")
+    print(f"\n{report['queries']} queries, {report['documents']} documents -> {out}/report.md")
+    print("system".ljust(12) + "".join(k.rjust(11) for k in keys))
+    for name, m in report["systems"].items():
+        print(name.ljust(12) + "".join(f"{m[k]:.3f}".rjust(11) for k in keys))
+    for name, m in report.get("variants", {}).items():
+        print(("  " + name).ljust(40) + "".join(f"{m[k]:.3f}".rjust(11) for k in keys))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
