@@ -27,7 +27,7 @@ from .metrics import ranked, ranking_metrics
 log = logging.getLogger("vnqa")
 
 DEFAULT_BENCHMARK = PROJECT_ROOT.parent / "shared" / "benchmarks" / "alqac"
-BEIR_SYSTEMS = ("bm25", "lexical", "dense", "default")
+BEIR_SYSTEMS = ("bm25", "lexical", "dense", "default", "reranked")
 DEPTH, TOP = 100, 10
 # The README's plain BM25 over all 728 ALQAC questions; reproduced within TOLERANCE.
 REFERENCE = {"recall@1": 0.726, "recall@5": 0.891, "recall@10": 0.929, "mrr@10": 0.800, "ndcg@10": 0.830}
@@ -148,7 +148,7 @@ def evaluate(run: dict, qrels: dict, queries: list[dict]) -> dict:
 def run_beir(config: BeirConfig, settings: Settings) -> dict:
     from .report import write_beir_report, write_json
     from .run import git_commit
-    from .systems import load_embedder_or_note
+    from .systems import NO_RERANKER, load_embedder_or_note
 
     docs = load_corpus(config.corpus)
     qrels_all = load_qrels(config.qrels)
@@ -178,7 +178,7 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
                   f"{len(info.aliases)} duplicates as aliases, {info.seconds:.0f} s"
                   + (" (reused)" if info.reused else ""))
         embedder, note = (None, "")
-        if any(s in ("dense", "default") for s in config.systems):
+        if any(s in ("dense", "default", "reranked") for s in config.systems):
             embedder, note = load_embedder_or_note(settings, fresh_queries=False)
         lexical_store = dense_store = None
         for name in config.systems:
@@ -186,10 +186,15 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
             if name == "bm25":
                 runs[name] = bm25_run(docs, queries, config.progress)
             else:
-                from bot.retrieve import DenseRetriever, LexicalRetriever, build_retriever
+                from bot.retrieve import (DenseRetriever, LexicalRetriever, RerankingRetriever,
+                                           build_retriever)
                 from vectorstore.store import Store
 
-                if name in ("dense", "default") and embedder is not None and dense_store is None:
+                if name == "reranked" and not settings.rerank_model:
+                    print(f"[beir] skipping system 'reranked': {NO_RERANKER}")
+                    skipped[name] = NO_RERANKER
+                    continue
+                if name != "lexical" and embedder is not None and dense_store is None:
                     dense_store = _dense_store(folder, embedder, config.progress)
                     stores.append(dense_store)
                 if name == "dense" and dense_store is None:
@@ -204,7 +209,11 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
                 elif name == "dense":
                     retriever = DenseRetriever(dense_store)
                 else:
-                    retriever = build_retriever(dense_store or lexical_store, settings.rerank_model)
+                    rerank = settings.rerank_model if name == "reranked" else ""
+                    retriever = build_retriever(dense_store or lexical_store, rerank)
+                    if rerank and not isinstance(retriever, RerankingRetriever):
+                        skipped[name] = f"cross-encoder {rerank!r} could not be loaded (see the log)"
+                        continue
                 runs[name] = chunk_run(retriever, queries, info.aliases, name, config.progress)
             timings[name] = time.perf_counter() - started
             systems[name] = {**evaluate(runs[name], qrels, queries),

