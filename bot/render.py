@@ -276,7 +276,7 @@ def render_document(text: str, sections: list, lo: int = 0, hi: int | None = Non
         here = sorted(at_line.get(n, []), key=lambda x: len(x[1][0]))
         ids = [f"sec-{i}" for i, _ in here]
         heading_done = False
-        for i, (path, heading, kind, _s, _e) in here:
+        for _i, (path, heading, kind, _s, _e) in here:
             if kind not in _HEADING_KINDS or len(path) > 4:
                 continue
             depth = max(0, len(path) - base)

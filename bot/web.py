@@ -289,7 +289,7 @@ def _path_of(f) -> Path:
         return Path(f)
     if isinstance(f, dict):
         return Path(f.get("path") or f.get("name"))
-    return Path(getattr(f, "path", None) or getattr(f, "name"))
+    return Path(getattr(f, "path", None) or f.name)
 
 
 # ---------------------------------------------------------------------------------------------

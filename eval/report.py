@@ -157,7 +157,7 @@ def beir_markdown(report: dict) -> str:
                     for name, m in systems.items()]), ""]
     ref = report.get("reference")
     if ref:
-        parts += [f"Reference plain BM25: " + ", ".join(f"{k} {v:.3f}" for k, v in ref.items())
+        parts += ["Reference plain BM25: " + ", ".join(f"{k} {v:.3f}" for k, v in ref.items())
                   + f". Sanity check: {report.get('reference_check', '')}", ""]
     if report.get("skipped"):
         parts += ["Skipped: " + "; ".join(f"**{k}** ({v})" for k, v in report["skipped"].items()), ""]

@@ -1,7 +1,7 @@
 """The LLM answer mode (bot/llm.py) on the real bundled corpus (lexical-only store).
 
 Fast tests script langchain's fake chat models; the `slow` test serves the real local 1.5B
-model (tests/llm_server.py) and checks what must hold whatever the model writes.
+model (bot/local_llm.py) and checks what must hold whatever the model writes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.types import Answer
 from bot.verify import figures, verify
 from ingest.service import index_files
 from ingest.settings import Settings
-from tests.llm_server import DEFAULT_GGUF, PROVISION, free_port, local_llm_server
+from bot.local_llm import DEFAULT_GGUF, PROVISION, free_port, local_llm_server
 from vectorstore.store import Store
 
 GRDP = "GRDP bình quân đầu người năm 2026 là bao nhiêu?"
@@ -355,3 +355,12 @@ def test_real_local_llm_answers_are_verified_or_fall_back(extractive, local_llm_
             assert any(f.written == "56,85" for f in figures(answer.text))
         if history:
             assert answer.rewritten
+
+
+def test_local_llm_command_without_the_model_says_how_to_get_it(tmp_path, capsys):
+    from bot.local_llm import main
+
+    missing = tmp_path / "absent.gguf"
+    assert main(["--gguf", str(missing), "--port", str(free_port())]) == 1
+    err = capsys.readouterr().err
+    assert str(missing) in err and "provision-local-llm.sh" in err

@@ -1,13 +1,18 @@
-"""A real local LLM, served OpenAI-compatibly for tests and the eval runner.
+"""The provisioned local LLM, served OpenAI-compatibly (LLM mode without a remote endpoint).
 
-    with local_llm_server(GGUF) as base_url:     # "http://127.0.0.1:<port>/v1"
+    with local_llm_server() as base_url:     # "http://127.0.0.1:<port>/v1"
         chat = chat_model(Settings(llm_base_url=base_url, ...))
 
-The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, `bash /work/shared/tools/provision-local-llm.sh`)
-is served by the prebuilt `xllamacpp` wheel in a child process (`python tests/llm_server.py
---serve …`), so a crash of the native server cannot take the test process down and stopping it
-is certain: the child is terminated when the context exits, and it exits by itself when its
-parent goes away (its stdin closes).
+or, for the app and the CLI, in a terminal of its own:
+
+    python -m bot.local_llm --port 8081      # then VNQA_ANSWER_MODE=llm
+                                             #      VNQA_LLM_BASE_URL=http://127.0.0.1:8081/v1
+
+The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, `bash ../shared/tools/provision-local-llm.sh`)
+is served by the prebuilt `xllamacpp` wheel in a child process, so a crash of the native server
+cannot take the caller down and stopping it is certain: the child is terminated when the context
+exits, and it exits by itself when its parent goes away (its stdin closes). Used by the LLM
+tests and the eval runner.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from typing import Iterator
 
 DEFAULT_GGUF = Path(os.environ.get("LOCAL_LLM_DIR", Path.home() / ".cache" / "local-llm")) \
     / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-PROVISION = "bash /work/shared/tools/provision-local-llm.sh"
+MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
+PROVISION = "bash ../shared/tools/provision-local-llm.sh"
 
 
 def free_port() -> int:
@@ -45,8 +51,9 @@ def local_llm_server(gguf: str | Path = DEFAULT_GGUF, port: int | None = None, n
     port = port or free_port()
     log = tempfile.NamedTemporaryFile("w+b", prefix="local-llm-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve", str(gguf), "--port", str(port),
+        [sys.executable, "-m", "bot.local_llm", "--child", "--gguf", str(gguf), "--port", str(port),
          "--ctx", str(n_ctx), "--threads", str(n_threads)],
+        cwd=str(Path(__file__).resolve().parent.parent),
         stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(proc, port, startup_timeout_s, Path(log.name))
@@ -108,16 +115,35 @@ def _serve(gguf: str, port: int, n_ctx: int, n_threads: int) -> None:
     p.n_parallel = 1  # one slot: the whole context for one request, prompt cache reused
     p.cpuparams.n_threads = n_threads
     p.cpuparams_batch.n_threads = n_threads
+    p.model_alias = MODEL_NAME
     server = xllamacpp.Server(p)  # noqa: F841 (serves while referenced)
     print(f"serving {gguf} on 127.0.0.1:{port}", flush=True)
     sys.stdin.read()  # until the parent closes the pipe (or dies)
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", required=True, metavar="GGUF")
-    parser.add_argument("--port", type=int, required=True)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.local_llm", description=__doc__.splitlines()[0])
+    parser.add_argument("--gguf", default=str(DEFAULT_GGUF), help="the GGUF file (default: the provisioned one)")
+    parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--ctx", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    _serve(args.serve, args.port, args.ctx, args.threads)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # the server process itself
+    args = parser.parse_args(argv)
+    if args.child:
+        _serve(args.gguf, args.port, args.ctx, args.threads)
+        return 0
+    try:
+        with local_llm_server(args.gguf, args.port, args.ctx, args.threads) as url:
+            print(f"Mô hình cục bộ đang chạy: VNQA_ANSWER_MODE=llm VNQA_LLM_BASE_URL={url} "
+                  f"VNQA_LLM_MODEL={MODEL_NAME} (Ctrl+C để dừng)", flush=True)
+            while True:
+                time.sleep(3600)
+    except FileNotFoundError as e:
+        print(f"lỗi: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
