@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd in ("targets", "tasks"):
             from ingest.service import open_store
 
-            store = open_store(settings)
+            store = open_store(settings, dense=False)  # the tables need no model
             return _targets(store, args) if args.cmd == "targets" else _tasks(store, args)
         from .service import build_bot
 

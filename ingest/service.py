@@ -77,12 +77,19 @@ def _index_one(store, path: Path, settings: Settings, i: int, n: int, on_file) -
         return FileResult(str(path), "failed", "", 0, str(e), e.user_message)
 
 
-def open_store(settings: Settings, ensure_default: bool = True, progress: bool = True):
+def open_store(settings: Settings, ensure_default: bool = True, progress: bool = True,
+               dense: bool = True):
     """The store of `settings`, with the dense model when it loads; on first use (empty store)
-    index the bundled corpus in `settings.data_dir`."""
+    index the bundled corpus in `settings.data_dir`. `dense=False`: readers of the catalog only
+    (tables, lists) skip loading the model when the store already holds documents."""
     from vectorstore.embed import load_embedder
     from vectorstore.store import Store
 
+    if not dense:
+        store = Store(settings.store, None)
+        if not (ensure_default and store.is_empty()):
+            return store
+        store.close()
     embedder = load_embedder(settings)
     store = Store(settings.store, embedder)
     if ensure_default and store.is_empty():

@@ -148,6 +148,28 @@ def test_lexical_only_when_model_cannot_load(tmp_path, caplog):
     assert store.lexical_search("chỉ số chuyển đổi số DTI", 1)[0].chunk.section.endswith("(11)")
 
 
+def test_catalog_readers_skip_the_model_once_the_store_is_built(tmp_path, monkeypatch):
+    """open_store(dense=False) (the targets/tasks tables): an empty store is still built with
+    the model; a built one is opened without loading it."""
+    import vectorstore.embed
+    from ingest.settings import Settings
+
+    from .conftest import minilm_path
+
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model=minilm_path())
+    first = open_store(settings, progress=False, dense=False)
+    assert first.recorded_mode.startswith("hybrid") and first.dense is not None
+    first.close()
+
+    def no_model(_settings):
+        raise AssertionError("the model must not be loaded to read the tables")
+
+    monkeypatch.setattr(vectorstore.embed, "load_embedder", no_model)
+    again = open_store(settings, progress=False, dense=False)
+    assert again.dense is None and len(again.catalog.targets()) == 21
+    again.close()
+
+
 def run_cli(*args: str, store: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "VNQA_STORE": str(store), "VNQA_EMBED_MODEL": "none", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "ingest", *args], cwd=PROJECT_ROOT, env=env,
