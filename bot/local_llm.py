@@ -32,7 +32,7 @@ from typing import Iterator
 DEFAULT_GGUF = Path(os.environ.get("LOCAL_LLM_DIR", Path.home() / ".cache" / "local-llm")) \
     / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
-PROVISION = "bash ../shared/tools/provision-local-llm.sh"
+PROVISION = f"bash {Path(__file__).resolve().parents[2] / 'shared' / 'tools' / 'provision-local-llm.sh'}"
 
 
 def free_port() -> int:
@@ -48,7 +48,10 @@ def local_llm_server(gguf: str | Path = DEFAULT_GGUF, port: int | None = None, n
     gguf = Path(gguf).expanduser()
     if not gguf.is_file():
         raise FileNotFoundError(f"{gguf} not found; provide it with `{PROVISION}`")
-    port = port or free_port()
+    if port is None:
+        port = free_port()
+    elif not _port_free(port):  # another server there would answer our health checks
+        raise RuntimeError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
     log = tempfile.NamedTemporaryFile("w+b", prefix="local-llm-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.local_llm", "--child", "--gguf", str(gguf), "--port", str(port),
@@ -65,17 +68,31 @@ def local_llm_server(gguf: str | Path = DEFAULT_GGUF, port: int | None = None, n
             os.unlink(log.name)
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def healthy(base_url: str) -> bool:
+    """Does the server behind an OpenAI base URL ("http://host:port/v1") answer /health?"""
+    try:
+        with urllib.request.urlopen(base_url.removesuffix("/v1") + "/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def _wait_healthy(proc: subprocess.Popen, port: int, timeout_s: float, log: Path) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the LLM server exited with code {proc.returncode}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
+        if healthy(f"http://127.0.0.1:{port}/v1"):
+            return
         time.sleep(0.5)
     raise RuntimeError(f"the LLM server was not healthy after {timeout_s:.0f} s:\n{_tail(log)}")
 
@@ -136,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         with local_llm_server(args.gguf, args.port, args.ctx, args.threads) as url:
             print(f"Mô hình cục bộ đang chạy: VNQA_ANSWER_MODE=llm VNQA_LLM_BASE_URL={url} "
                   f"VNQA_LLM_MODEL={MODEL_NAME} (Ctrl+C để dừng)", flush=True)
-            while True:
-                time.sleep(3600)
-    except FileNotFoundError as e:
+            while healthy(url):
+                time.sleep(5)
+            print("lỗi: máy chủ mô hình cục bộ đã dừng bất thường", file=sys.stderr)
+            return 1
+    except (FileNotFoundError, RuntimeError) as e:
         print(f"lỗi: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

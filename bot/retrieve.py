@@ -150,7 +150,7 @@ class RerankingRetriever(Retriever):
 
     def search(self, query, k=10, filters=None):
         q = as_query(query, filters)
-        hits = self.base.search(q, self.candidates)
+        hits = self.base.search(q, max(self.candidates, k))  # never fewer than asked for
         if not hits:
             return []
         scores = self.model.predict([(q.text, f"{h.chunk.title}\n{h.chunk.text}") for h in hits])

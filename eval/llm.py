@@ -10,6 +10,7 @@ imports; otherwise they are skipped with a note.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 from dataclasses import replace
 
@@ -17,6 +18,7 @@ from bot.local_llm import DEFAULT_GGUF as LOCAL_GGUF
 from bot.local_llm import MODEL_NAME as LOCAL_MODEL
 from ingest.settings import Settings
 
+log = logging.getLogger("vnqa")
 _FIGURE = re.compile(r"có số |có số liệu")  # the verifier's wording for an unsupported figure
 
 
@@ -49,7 +51,7 @@ def llm_endpoint(ctx) -> str:
     cached = getattr(ctx, "_llm_url", None)
     if cached:
         return cached
-    why = llm_unavailable(ctx.settings)
+    why = getattr(ctx, "_llm_skip", None) or llm_unavailable(ctx.settings)
     if why:
         raise Skip(why)
     url = ctx.settings.llm_base_url
@@ -59,8 +61,10 @@ def llm_endpoint(ctx) -> str:
         server = local_llm_server(LOCAL_GGUF)
         try:
             url = server.__enter__()
-        except RuntimeError as e:  # the server exited or never answered
-            raise Skip(f"the local LLM server did not start: {str(e).splitlines()[0]}") from e
+        except (RuntimeError, OSError) as e:  # the server exited, never answered, or could not start
+            log.warning("local LLM server: %s", e)
+            ctx._llm_skip = f"the local LLM server did not start: {str(e).splitlines()[0]} (see the log)"
+            raise Skip(ctx._llm_skip) from e
         ctx.on_close(lambda: server.__exit__(None, None, None))
     ctx._llm_url = url
     return url

@@ -364,3 +364,19 @@ def test_local_llm_command_without_the_model_says_how_to_get_it(tmp_path, capsys
     assert main(["--gguf", str(missing), "--port", str(free_port())]) == 1
     err = capsys.readouterr().err
     assert str(missing) in err and "provision-local-llm.sh" in err
+
+
+def test_local_llm_command_refuses_a_busy_port(tmp_path, capsys):
+    """Another server on the port would answer the health check: refuse before starting."""
+    import socket
+
+    from bot.local_llm import main
+
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"GGUF")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--gguf", str(fake), "--port", str(port)]) == 1
+    assert f"port {port}" in capsys.readouterr().err
