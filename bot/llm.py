@@ -4,7 +4,7 @@
   1. a follow-up is rewritten into a standalone question by the model (prompts/rewrite.txt),
      by the rules of bot/followup.py when the model fails;
   2. the extractive answerer's retriever finds the chunks; the best `k_sources` are numbered
-     [1]..[n] (document, section path, text) into the prompt (prompts/answer_*.txt);
+     [1]..[n] (document, section path, text) into the prompt (prompts/answer_*.txt, via bot/prompting.py);
   3. the model's answer streams in; [n] markers become citations of the chunk sentence that
      holds the cited figure;
   4. with `verify=True` the answer is checked by bot/verify.py: every [n] names a given source,
@@ -26,58 +26,33 @@ The chat model is any langchain chat model; `chat_model(settings)` builds the Ch
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable, Iterator
 
 from ingest import text as vn
 from ingest.errors import LLMError
-from ingest.settings import PROJECT_ROOT, Settings
+from ingest.settings import Settings
 from vectorstore.types import Filters, Hit
 
 from . import evidence as ev
 from .answer import Answerer, ExtractiveAnswerer, is_hostile
 from .followup import rewrite as rule_rewrite
-from .query import MAX_QUESTION_CHARS, make_query
+from .prompting import clean_question, format_history, format_sources, history_turns, load_prompt
+from .query import make_query
 from .types import Answer, Citation
 from .verify import MARKER, REFUSAL_PREFIX, disagreement, figures, is_refusal, markers, sentences
 from .verify import verify as verify_answer
 
 log = logging.getLogger("vnqa")
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
 FALLBACK_NOTE = "đã dùng câu trả lời trích dẫn."
 MAX_ANSWER_TOKENS = 400  # 1-3 sentences; bounds a model that rambles or loops
-HISTORY_TURNS = 6  # messages of history shown to the rewrite prompt
-HISTORY_CHARS = 300  # per message
 # "How much" and target questions (folded): their answer is a figure the extractive answer has.
 _FIGURE_Q = re.compile(r"\b(bao nhieu|may phan tram|ty le|ti le|phan tram|xep (thu|hang)|thu hang|dung thu|"
                        r"hang may|thu may|muc (tang|giam)|so luong|gia tri|bao xa|chi tieu|muc tieu)\b|%")
-
-
-# ------------------------------------------------------------------------------ prompts
-@functools.lru_cache(maxsize=16)
-def load_prompt(name: str, folder: Path = PROMPTS_DIR):
-    """The ChatPromptTemplate `name` from prompts/: `<name>_system.txt` + `<name>_user.txt`
-    (system and user messages) or a single `<name>.txt` (one user message)."""
-    from langchain_core.prompts import ChatPromptTemplate
-
-    folder = Path(folder)
-    system, user, single = (folder / f"{name}_system.txt", folder / f"{name}_user.txt",
-                            folder / f"{name}.txt")
-    if system.is_file() and user.is_file():
-        return ChatPromptTemplate.from_messages([("system", _read(system)), ("human", _read(user))])
-    if single.is_file():
-        return ChatPromptTemplate.from_messages([("human", _read(single))])
-    raise FileNotFoundError(f"no prompt {name!r}: expected {system} + {user}, or {single}")
-
-
-def _read(path: Path) -> str:
-    return vn.normalize(path.read_text(encoding="utf-8")).strip()
 
 
 # ------------------------------------------------------------------------------ model
@@ -180,7 +155,7 @@ class LLMAnswerer(Answerer):
     def standalone(self, question: str, history: list[dict] | None) -> str:
         """The follow-up rewritten by the model; by the rules when the model fails. Raises
         LLMError only when the endpoint itself failed (no second wait for the answer call)."""
-        if not _history_turns(history):
+        if not history_turns(history):
             return question
         try:
             messages = load_prompt("rewrite").format_messages(
@@ -280,50 +255,6 @@ class LLMAnswerer(Answerer):
 def asks_figure(question: str) -> bool:
     """A "how much" or target question: its answer is a figure."""
     return bool(_FIGURE_Q.search(vn.fold(question)))
-
-
-def format_sources(sources: list[str]) -> str:
-    return "\n\n".join(f"[{i}] {s}" for i, s in enumerate(sources, start=1))
-
-
-def format_history(history: list[dict] | None) -> str:
-    lines = []
-    for turn in _history_turns(history)[-HISTORY_TURNS:]:
-        who = "Người dùng" if turn["role"] == "user" else "Trợ lý"
-        content = re.sub(r"\s+", " ", turn["content"]).strip()
-        if len(content) > HISTORY_CHARS:
-            content = content[:HISTORY_CHARS].rsplit(" ", 1)[0] + " …"
-        lines.append(f"{who}: {content}")
-    return "\n".join(lines)
-
-
-def clean_question(out: str, question: str) -> str:
-    """The model's rewrite as one question, or "" when it is not usable."""
-    for line in (out or "").splitlines():
-        line = _QUESTION_LABEL.sub("", vn.normalize(line))
-        line = line.strip(" \t\"'“”`*")
-        if not line:
-            continue
-        if not re.search(r"[^\W\d_]", line) or len(line) > min(MAX_QUESTION_CHARS, 3 * len(question) + 300):
-            return ""
-        return line
-    return ""
-
-
-_QUESTION_LABEL = re.compile(r"^\s*(?:[-*>#]+\s*)?(?:\*\*)?"
-                             r"(?:câu hỏi(?: đầy đủ| viết lại| tiếp theo| mới)?\s*:\s*)?", re.IGNORECASE)
-
-
-def _history_turns(history) -> list[dict]:
-    out = []
-    for turn in history or []:
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
-            continue
-        content = turn.get("content")
-        content = content if isinstance(content, str) else str(content or "")
-        if content.strip():
-            out.append({"role": turn["role"], "content": content})
-    return out
 
 
 def _content(message) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 from .chunk import make_chunks
 from .clean import clean
 from .errors import EmptyDocument
-from .extract import extract_targets, extract_tasks
+from .targets import extract_targets
+from .tasks import extract_tasks
 from .load import load
 from .meta import extract_meta
 from .settings import Settings

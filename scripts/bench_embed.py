@@ -1,5 +1,5 @@
 """Embedding speed, memory and quality on this machine: torch fp32/bf16, batch sizes, length
-sorting, threads, ONNX Runtime and OpenVINO (own export, see vectorstore/embed.py).
+sorting, threads, ONNX Runtime and OpenVINO (own export, see vectorstore/openvino.py).
 
     python scripts/bench_embed.py            # everything, about 10 minutes on 2 quiet cores
     python scripts/bench_embed.py --quick    # 40 lines, 45 articles, 6 configurations
@@ -134,14 +134,15 @@ class OrtEmbedder:
 
 
 def make_engine(engine: str, cache: Path):
-    from vectorstore import embed as E
+    from vectorstore.embed import SentenceTransformerEmbedder
+    from vectorstore.openvino import OpenVINOEmbedder
 
     if engine.startswith("torch"):
-        return E.SentenceTransformerEmbedder(MODEL, dtype="float32" if engine.endswith("fp32") else "bfloat16")
+        return SentenceTransformerEmbedder(MODEL, dtype="float32" if engine.endswith("fp32") else "bfloat16")
     if engine == "ort-fp32":
         return OrtEmbedder(cache / "onnx")
-    return E.OpenVINOEmbedder(MODEL, cache, precision="f32" if "fp32" in engine else "bf16",
-                              threads=1 if engine.endswith("t1") else None)
+    return OpenVINOEmbedder(MODEL, cache, precision="f32" if "fp32" in engine else "bf16",
+                            threads=1 if engine.endswith("t1") else None)
 
 
 def rss_mb() -> float:
@@ -221,7 +222,7 @@ def child(*args: str) -> dict:
 
 
 def export(cache: Path, need_onnx: bool, need_ov: bool) -> dict:
-    """Time the two steps of vectorstore.embed.export_openvino (ONNX export, then IR conversion)."""
+    """Time the two steps of vectorstore.openvino.export_openvino (ONNX export, then IR conversion)."""
     times = {}
     onnx, ov_dir = cache / "onnx", cache / "openvino" / SLUG
     ov_ready = (ov_dir / "embedder.json").exists()
@@ -272,7 +273,7 @@ def main() -> None:
     ap.add_argument("--speed", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.export_onnx or args.convert or args.memory or args.speed:
-        from vectorstore import embed as E
+        from vectorstore import openvino as E
 
         if args.export_onnx:
             result = E.export_onnx(MODEL, Path(args.export_onnx)) or {}

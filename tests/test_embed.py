@@ -218,7 +218,7 @@ def test_gemma_ranks_the_dti_line_for_a_vietnamese_query():
 def test_openvino_matches_torch_float32(tmp_path):
     require_gemma()
     pytest.importorskip("openvino")
-    from vectorstore.embed import OpenVINOEmbedder
+    from vectorstore.openvino import OpenVINOEmbedder
 
     lines = bundled_lines()[:40] + ["ngắn", "x" * 3000]
     torch32 = SentenceTransformerEmbedder(GEMMA, dtype="float32")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean
-from ingest.extract import extract_targets, extract_tasks
+from ingest.targets import extract_targets
+from ingest.tasks import extract_tasks
 from ingest.meta import extract_meta
 from ingest.structure import parse_structure
 from ingest.types import DocMeta, RawDocument

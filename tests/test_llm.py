@@ -15,8 +15,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage
 
 from bot.answer import ExtractiveAnswerer
-from bot.llm import (LLMAnswerer, chat_model, clean_question, format_history, load_prompt,
-                     stream_answer)
+from bot.llm import LLMAnswerer, chat_model, stream_answer
+from bot.prompting import clean_question, format_history, load_prompt
 from bot.service import build_bot
 from bot.types import Answer
 from bot.verify import figures, verify
