@@ -5,12 +5,12 @@ variants cost no extra retrieval.
 
   lex:accent+folded   the current LexicalRetriever weights {"accent": 1, "folded": 0.5}
   lex:accent          {"accent": 1, "folded": 0}
-  lex:+words          {"accent": 1, "folded": 0.5, "words": 0.5}
-  lex:+doc-title      BM25 fields that also hold the document's number and title (law name +
-                      article title) — chunk_field_text patched while building a separate index
-  lex:+number         the same with the document number (Chunk.number) only
+  lex:+words          {"accent": 1, "folded": 0.5, "words": 0.5}: the underthesea-word field too
+  lex:-doc-label      BM25 fields without the document's number and title (built into the
+                      current index), from a separate index of the same chunks
   hybrid:…            HybridRetriever(fusion=…, alpha=…, dense_weight=…, depth=…) over the cached
-                      lexical/dense results (see HYBRID_VARIANTS)
+                      lexical/dense results (see HYBRID_VARIANTS); "hybrid-doc-label" fuses the
+                      unlabelled BM25
 """
 
 from __future__ import annotations
@@ -55,23 +55,12 @@ class IndexView:
         return getattr(self.store, name)
 
 
-def titled_index(store, title: bool = True):
-    """A LexicalIndex whose accent/folded fields start with the document number (and title)."""
+def unlabelled_index(store):
+    """A LexicalIndex of the same chunks without the document label (number + title) in its
+    fields: what the label, now part of every BM25 field, adds."""
     import vectorstore.lexical as lx
 
-    titles = {d.meta.doc_id: d.meta.title for d in store.documents()} if title else {}
-    original = lx.chunk_field_text
-
-    def with_title(field, chunk):
-        if field == "words":
-            return chunk.words
-        return f"{chunk.number}\n{titles.get(chunk.doc_id, '')}\n{original(field, chunk)}"
-
-    lx.chunk_field_text = with_title
-    try:
-        return lx.LexicalIndex.build(store.chunks())
-    finally:
-        lx.chunk_field_text = original
+    return lx.LexicalIndex.build(store.chunks(), None)
 
 
 def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progress=True) -> dict:
@@ -89,16 +78,14 @@ def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progre
                                 "lex:accent")
     out["lex:+words"] = figures(LexicalRetriever(
         lexical_store, accented={"accent": 1.0, "folded": 0.5, "words": 0.5}), "lex:+words")
-    titled = Cached(LexicalRetriever(IndexView(lexical_store, titled_index(lexical_store))))
-    out["lex:+doc-title"] = figures(titled, "lex:+doc-title")
-    numbered = Cached(LexicalRetriever(IndexView(lexical_store, titled_index(lexical_store, title=False))))
-    out["lex:+number"] = figures(numbered, "lex:+number")
+    unlabelled = Cached(LexicalRetriever(IndexView(lexical_store, unlabelled_index(lexical_store))))
+    out["lex:-doc-label"] = figures(unlabelled, "lex:-doc-label")
     if dense_store is None:
         return out
     dense = Cached(DenseRetriever(dense_store))
     for name, lex, kwargs in HYBRID_VARIANTS:
         try:
-            side = {"titled": titled, "numbered": numbered}.get(lex, lexical)
+            side = unlabelled if lex == "unlabelled" else lexical
             retriever = HybridRetriever(side, dense, **kwargs)
         except TypeError as e:  # HybridRetriever's parameters changed
             print(f"[variants] {name}: skipped ({e})")
@@ -109,18 +96,12 @@ def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progre
 
 # (name, lexical side, HybridRetriever keyword arguments)
 HYBRID_VARIANTS = [
-    ("hybrid:convex a=0.5 (default)", "plain", {}),
-    ("hybrid:convex a=0.5 depth=100", "plain", {"depth": 100}),
-    ("hybrid:convex a=0.3", "plain", {"alpha": 0.3}),
-    ("hybrid:convex a=0.7", "plain", {"alpha": 0.7}),
+    ("hybrid:convex a=0.7 (default)", "plain", {}),
+    ("hybrid:convex a=0.7 depth=100", "plain", {"depth": 100}),
+    ("hybrid:convex a=0.5", "plain", {"alpha": 0.5}),
     ("hybrid:convex a=0.8", "plain", {"alpha": 0.8}),
     ("hybrid:convex a=0.9", "plain", {"alpha": 0.9}),
     ("hybrid:rrf w=0.5", "plain", {"fusion": "rrf", "dense_weight": 0.5}),
     ("hybrid:rrf w=1.0", "plain", {"fusion": "rrf", "dense_weight": 1.0}),
-    ("hybrid+doc-title:convex a=0.5", "titled", {}),
-    ("hybrid+doc-title:convex a=0.7", "titled", {"alpha": 0.7}),
-    ("hybrid+doc-title:convex a=0.8", "titled", {"alpha": 0.8}),
-    ("hybrid+doc-title:convex a=0.9", "titled", {"alpha": 0.9}),
-    ("hybrid+doc-title:rrf w=0.5", "titled", {"fusion": "rrf", "dense_weight": 0.5}),
-    ("hybrid+number:convex a=0.8", "numbered", {"alpha": 0.8}),
+    ("hybrid-doc-label:convex a=0.7", "unlabelled", {}),
 ]

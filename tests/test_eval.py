@@ -246,7 +246,7 @@ def test_beir_alqac_bm25_and_lexical(tmp_path):
         pytest.skip(f"the ALQAC benchmark is not at {ALQAC}")
     out = tmp_path / "beir"
     assert _run_eval(["beir", "--systems", "bm25,lexical", "--limit", "100", "--out", str(out),
-                      "--no-progress"]) == 0
+                      "--variants", "--no-progress"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     bm25, lexical = report["systems"]["bm25"], report["systems"]["lexical"]
     assert report["queries"] == 100 and report["documents"] == 2593
@@ -255,6 +255,9 @@ def test_beir_alqac_bm25_and_lexical(tmp_path):
     run = json.loads((out / "run-lexical.json").read_text(encoding="utf-8"))
     assert len(run) == 100 and all(len(docs) <= 10 for docs in run.values())
     assert set(bm25["per_origin"]) and (out / "report.md").exists() and (out / "retrieval.png").exists()
+    variants = report["variants"]  # lexical-only run: the BM25 field variants, no fusion ones
+    assert {"lex:accent+folded", "lex:accent", "lex:+words", "lex:-doc-label"} <= set(variants), report["skipped"]
+    assert variants["lex:accent+folded"]["ndcg@10"] == pytest.approx(lexical["ndcg@10"])
 
 
 # -- the LLM systems (optional) ----------------------------------------------------------------
