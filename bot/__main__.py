@@ -85,7 +85,9 @@ def _ask(bot, args) -> int:
 
 
 def batch_record(bot, line: str, lineno: int) -> dict:
-    """One output record for one input line; a malformed line gives an error record."""
+    """One output record for one input line; a malformed line gives an error record (with the
+    line's id when it has one)."""
+    item = None
     try:
         item = json.loads(line)
         if not isinstance(item, dict) or not isinstance(item.get("question"), str):
@@ -94,7 +96,8 @@ def batch_record(bot, line: str, lineno: int) -> dict:
         if not isinstance(history, list) or not all(isinstance(t, dict) for t in history):
             raise ValueError('"history" must be a list of {"role", "content"} objects')
     except ValueError as e:
-        return {"id": None, "line": lineno, "error": f"line {lineno}: {e}"}
+        qid = item.get("id") if isinstance(item, dict) else None
+        return {"id": qid, "line": lineno, "error": f"line {lineno}: {e}"}
     qid = item.get("id", lineno)
     try:
         answer, ms = bot.ask(item["question"], history)

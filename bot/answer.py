@@ -71,7 +71,7 @@ class ExtractiveAnswerer(Answerer):
         hits = self.retriever.search(query, self.k)
         result = self._answer(query, rw.focus, hits)
         if not result.abstained and _unsupported_year(rw.focus, result, self.store):
-            result = self.refuse(hits, "số liệu cho năm được hỏi")
+            result = self.refuse(hits, "số liệu cho năm được hỏi", focus=ev.make_focus(rw.focus))
         return replace(result, hits=tuple(hits), rewritten=rw.standalone if rw.is_followup else "")
 
     # -------------------------------------------------------------------------------------
@@ -80,13 +80,14 @@ class ExtractiveAnswerer(Answerer):
         if is_hostile(focus.text):
             return self.refuse(hits, "yêu cầu này (trợ lý chỉ trả lời theo nội dung văn bản)")
         if _REALTIME.search(focus.folded):
-            return self.refuse(hits, "thông tin thời sự như vậy (chỉ có nội dung các văn bản đã lập chỉ mục)")
+            return self.refuse(hits, "thông tin thời sự như vậy (chỉ có nội dung các văn bản đã lập chỉ mục)",
+                               focus=focus)
         if not hits:
-            return self.refuse(hits)
+            return self.refuse(hits, focus=focus)
         stats = ev.corpus_stats(self.store)
         unknown = ev.unknown_entities(focus.text, stats)
         if unknown:
-            return self.refuse(hits, f"thông tin về {', '.join(unknown)}")
+            return self.refuse(hits, f"thông tin về {', '.join(unknown)}", focus=focus)
         doc_ids = self.store.catalog.doc_ids_matching(query.filters) if not query.filters.empty else None
         top_doc = hits[0].chunk.doc_id
         meta = self.store.get(top_doc)
@@ -94,10 +95,11 @@ class ExtractiveAnswerer(Answerer):
         other = _other_province(focus.text, self.store, doc_ids)
         if other:
             return self.refuse(hits, f"thông tin về tỉnh {other} (các văn bản hiện có là của "
-                                     f"{', '.join(sorted(_places(self.store, doc_ids)))})")
+                                     f"{', '.join(sorted(_places(self.store, doc_ids)))})", focus=focus)
         section = intents.section_answer(focus.folded, top_doc, self.store)
         if section is not None and section.abstained:
-            return self.refuse(hits, f"{section.text} (văn bản {meta.label if meta else ''} không có phần này)")
+            return self.refuse(hits, f"{section.text} (văn bản {meta.label if meta else ''} không có phần này)",
+                               focus=focus)
         found = (section
                  or (intents.metadata_answer(focus.folded, meta, self.store) if meta else None)
                  or (intents.task_answer(focus, self.store, doc_ids, stats)
@@ -114,13 +116,13 @@ class ExtractiveAnswerer(Answerer):
         scored = sorted(((ev.score(u, focus, stats), i, u) for i, u in enumerate(ev.units(hits))),
                         key=lambda x: (-x[0], x[1]))
         if not scored:
-            return self.refuse(hits)
+            return self.refuse(hits, focus=focus)
         best_score, _, best = scored[0]
         support = ev.support(focus, best, stats)
         if support < self.threshold:  # few shared words: a paraphrase, or not in the documents
             best, support = self._dense_unit(focus, hits) or (best, support)
         if support < self.threshold or not focus.figure_ok(best.text) or not focus.time_ok(best.text):
-            return self.refuse(hits, support=support)
+            return self.refuse(hits, support=support, focus=focus)
         chosen = [best]
         if _MULTI.search(focus.folded):
             for s, _, u in scored[1:]:
@@ -177,16 +179,23 @@ class ExtractiveAnswerer(Answerer):
             return None
         return unit, self.threshold
 
-    def refuse(self, hits, what: str = "", support: float = 0.0) -> Answer:
-        """'Các văn bản hiện có không nêu …' with the closest sections (abstained)."""
+    def refuse(self, hits, what: str = "", support: float = 0.0, focus: ev.Focus | None = None) -> Answer:
+        """'Các văn bản hiện có không nêu …' with the closest sections (abstained), each quoted by
+        its sentence closest to the question (`focus`), else by its first sentence."""
         cites = []
         seen = set()
+        stats = ev.corpus_stats(self.store) if focus is not None and focus.keywords else None
         for h in hits:
             if h.chunk.section in seen:
                 continue
             seen.add(h.chunk.section)
             spans = vn.sentence_spans(h.chunk.text) or [(0, len(h.chunk.text))]
-            cites.append(ev.cite(len(cites) + 1, h.chunk, *spans[0], self.store))
+            span = spans[0]
+            if stats is not None:  # the first of the best-scoring sentences
+                best = max(ev.units([h], max_chunks=1), key=lambda u: ev.score(u, focus, stats), default=None)
+                if best is not None and ev.score(best, focus, stats) > 0:
+                    span = (best.start, best.end)
+            cites.append(ev.cite(len(cites) + 1, h.chunk, *span, self.store))
             if len(cites) == 3:
                 break
         text = f"{REFUSAL if not what else 'Các văn bản hiện có không nêu ' + what}."
