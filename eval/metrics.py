@@ -9,7 +9,7 @@ ranking metrics (as BEIR / pytrec_eval do).
 from __future__ import annotations
 
 import math
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 Run = Mapping[str, Mapping[str, float]]
 Qrels = Mapping[str, Mapping[str, int]]
@@ -25,47 +25,43 @@ def _relevant(rels: Mapping[str, int]) -> set[str]:
     return {d for d, r in rels.items() if r > 0}
 
 
-def recall_at_k(run: Run, qrels: Qrels, k: int) -> float:
-    """Mean over queries of |relevant ∩ top-k| / |relevant|."""
+Score = Callable[[list[str], Mapping[str, int], set[str]], float]  # (top-k ids, grades, relevant ids)
+
+
+def _per_query(run: Run, qrels: Qrels, k: int, score: Score) -> float:
+    """Mean of score(top-k doc ids, relevance grades, relevant ids) over the queries that have a
+    relevant document."""
     values = []
     for qid, rels in qrels.items():
         relevant = _relevant(rels)
-        if not relevant:
-            continue
-        top = ranked(run.get(qid, {}), k)
-        values.append(len(relevant.intersection(top)) / len(relevant))
+        if relevant:
+            values.append(score(ranked(run.get(qid, {}), k), rels, relevant))
     return _mean(values)
+
+
+def recall_at_k(run: Run, qrels: Qrels, k: int) -> float:
+    """Mean over queries of |relevant ∩ top-k| / |relevant|."""
+    return _per_query(run, qrels, k, lambda top, _, relevant: len(relevant.intersection(top)) / len(relevant))
 
 
 def mrr_at_k(run: Run, qrels: Qrels, k: int) -> float:
     """Mean reciprocal rank of the first relevant document within the top k (0 when none)."""
-    values = []
-    for qid, rels in qrels.items():
-        relevant = _relevant(rels)
-        if not relevant:
-            continue
-        rr = 0.0
-        for rank, doc in enumerate(ranked(run.get(qid, {}), k), start=1):
-            if doc in relevant:
-                rr = 1.0 / rank
-                break
-        values.append(rr)
-    return _mean(values)
+    def rr(top, _, relevant):
+        return next((1.0 / rank for rank, doc in enumerate(top, start=1) if doc in relevant), 0.0)
+
+    return _per_query(run, qrels, k, rr)
 
 
 def ndcg_at_k(run: Run, qrels: Qrels, k: int) -> float:
     """nDCG@k with graded gains rel / log2(rank + 1) (the trec_eval / BEIR definition)."""
-    values = []
-    for qid, rels in qrels.items():
-        if not _relevant(rels):
-            continue
-        top = ranked(run.get(qid, {}), k)
+    def ndcg(top, rels, _):
         dcg = sum(rels.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(top, start=1)
                   if rels.get(doc, 0) > 0)
         ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:k]
         idcg = sum(r / math.log2(rank + 1) for rank, r in enumerate(ideal, start=1))
-        values.append(dcg / idcg if idcg else 0.0)
-    return _mean(values)
+        return dcg / idcg if idcg else 0.0
+
+    return _per_query(run, qrels, k, ndcg)
 
 
 def ranking_metrics(run: Run, qrels: Qrels) -> dict[str, float]:
