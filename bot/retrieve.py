@@ -136,29 +136,72 @@ def _convex(lexical: list[Hit], dense: list[Hit], alpha: float) -> dict[str, flo
     return fused
 
 
+def passage(chunk) -> str:
+    """The text a cross-encoder scores for a chunk (training uses the same: eval/reranker.py)."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
 class RerankingRetriever(Retriever):
-    """Re-score the base retriever's candidates with a sentence-transformers CrossEncoder."""
+    """Re-score the base retriever's top `candidates` with a sentence-transformers CrossEncoder.
+
+    The final score is `weight` x the cross-encoder's logit + (1 - weight) x the base score, both
+    min-max normalised over the candidates (weight 1 = the cross-encoder alone; measured in
+    `python -m eval beir --variants`). Deeper base hits (when k > candidates) follow in the base's
+    order. Logits are memoised per (question, chunk), so a repeated question costs no model call.
+    """
 
     name = "reranked"
+    CACHE_MAX = 100_000
 
-    def __init__(self, base: Retriever, model_name: str, candidates: int = 30):
-        from sentence_transformers import CrossEncoder
+    def __init__(self, base: Retriever, model_name: str, candidates: int = 30, weight: float = 0.5,
+                 bf16: bool = True, model=None, cache: dict | None = None):
+        self.base, self.candidates, self.weight = base, candidates, weight
+        self.model = model if model is not None else _cross_encoder(model_name, bf16)
+        self._cache = cache if cache is not None else {}
 
-        self.base = base
-        self.candidates = candidates
-        self.model = CrossEncoder(model_name, device="cpu", local_files_only=True)
+    def with_weight(self, weight: float) -> "RerankingRetriever":
+        """The same model and memo with another weight (for the eval variants)."""
+        return RerankingRetriever(self.base, "", self.candidates, weight, model=self.model, cache=self._cache)
 
     def search(self, query, k=10, filters=None):
         q = as_query(query, filters)
         hits = self.base.search(q, max(self.candidates, k))  # never fewer than asked for
-        if not hits:
+        head, tail = hits[:self.candidates], hits[self.candidates:]
+        if not head:
             return []
-        scores = self.model.predict([(q.text, f"{h.chunk.title}\n{h.chunk.text}") for h in hits])
-        order = sorted(range(len(hits)), key=lambda i: -float(scores[i]))[:k]
-        return [Hit(hits[i].chunk, float(scores[i]), "reranked") for i in order]
+        fused = [self.weight * c + (1 - self.weight) * b
+                 for c, b in zip(_minmax(self._logits(q.text, head)), _minmax([h.score for h in head]))]
+        order = sorted(range(len(head)), key=lambda i: -fused[i])
+        return ([Hit(head[i].chunk, fused[i], "reranked") for i in order]
+                + [Hit(h.chunk, -1.0 - n, h.source) for n, h in enumerate(tail)])[:k]
+
+    def _logits(self, text: str, hits: list[Hit]) -> list[float]:
+        missing = [h for h in hits if (text, h.chunk.id) not in self._cache]
+        if missing:
+            import torch
+
+            logits = self.model.predict([(text, passage(h.chunk)) for h in missing], batch_size=8,
+                                        activation_fn=torch.nn.Identity())
+            if len(self._cache) + len(missing) > self.CACHE_MAX:
+                self._cache.clear()
+            self._cache.update({(text, h.chunk.id): float(x) for h, x in zip(missing, logits)})
+        return [self._cache[(text, h.chunk.id)] for h in hits]
 
 
-def build_retriever(store: Store, rerank_model: str = "") -> Retriever:
+def _cross_encoder(model_name: str, bf16: bool):
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    kwargs = {"dtype": torch.bfloat16} if bf16 else {}
+    return CrossEncoder(model_name, device="cpu", local_files_only=True, model_kwargs=kwargs)
+
+
+def _minmax(values: list[float]) -> list[float]:
+    lo, hi = min(values), max(values)
+    return [(v - lo) / (hi - lo) if hi > lo else 0.0 for v in values]
+
+
+def build_retriever(store: Store, rerank_model: str = "", rerank_weight: float = 0.5) -> Retriever:
     """The default retriever for a store: hybrid when it has dense vectors, else lexical-only."""
     lexical = LexicalRetriever(store)
     retriever: Retriever
@@ -169,7 +212,7 @@ def build_retriever(store: Store, rerank_model: str = "") -> Retriever:
         retriever = lexical
     if rerank_model:
         try:
-            retriever = RerankingRetriever(retriever, rerank_model)
+            retriever = RerankingRetriever(retriever, rerank_model, weight=rerank_weight)
         except Exception as e:  # a missing reranker must not take the product down
             log.warning("reranker %s could not be loaded (%s); reranking is off", rerank_model, e)
     return retriever

@@ -1,9 +1,11 @@
-"""`python -m eval run|beir` — evaluation of the assistant.
+"""`python -m eval run|beir|train-reranker` — evaluation of the assistant.
 
   run   [--dataset PATH] [--out DIR] [--limit N] [--systems a,b] [--store-dir DIR]
         QA over the bundled corpus: accuracy, retrieval, citations, refusals, latency
   beir  [--corpus C --queries Q --qrels R] [--out DIR] [--limit N] [--systems a,b] [--store-dir DIR]
-        retrieval on a BEIR-style corpus (default: ../shared/benchmarks/alqac)
+        [--split all|train|test] retrieval on a BEIR-style corpus (default: ../shared/benchmarks/alqac)
+  train-reranker --out DIR [--base MODEL] [--epochs N] [--negatives N] [--store-dir DIR]
+        fine-tune a CrossEncoder on the benchmark's training questions (eval/reranker.py)
 Settings come from VNQA_* variables (e.g. VNQA_EMBED_MODEL=none for lexical-only).
 """
 
@@ -26,6 +28,7 @@ def _systems(value: str) -> tuple[str, ...]:
 def parser() -> argparse.ArgumentParser:
     from .beir import BEIR_SYSTEMS, DEFAULT_BENCHMARK
     from .dataset import DEFAULT_DATASET
+    from .reranker import DEFAULT_BASE
     from .systems import ALL_SYSTEMS
 
     common = argparse.ArgumentParser(add_help=False)
@@ -54,6 +57,21 @@ def parser() -> argparse.ArgumentParser:
     beir.add_argument("--store-dir", type=Path, help="keep the index here (default: a temp folder)")
     beir.add_argument("--variants", action="store_true",
                       help="also measure retrieval variants (fusion weights, field weights, depth)")
+    beir.add_argument("--split", choices=("all", "train", "test"), default="all",
+                      help="questions by origin: 'train' = origins containing 'train', 'test' = the "
+                           "others (held out from train-reranker)")
+    tr = sub.add_parser("train-reranker", parents=[common],
+                        help="fine-tune a CrossEncoder on the benchmark's training questions")
+    tr.add_argument("--out", type=Path, required=True, help="folder for the model (VNQA_RERANK_MODEL)")
+    tr.add_argument("--base", default=DEFAULT_BASE, help=f"base model (default: {DEFAULT_BASE})")
+    tr.add_argument("--corpus", type=Path)
+    tr.add_argument("--queries", type=Path)
+    tr.add_argument("--qrels", type=Path)
+    tr.add_argument("--epochs", type=int, default=2)
+    tr.add_argument("--negatives", type=int, default=3, help="hard negatives per question")
+    tr.add_argument("--max-length", type=int, default=320, help="tokens per question+passage pair")
+    tr.add_argument("--limit", type=int, help="the first N training questions")
+    tr.add_argument("--store-dir", type=Path, help="reuse the beir index here (default: a temp folder)")
     return p
 
 
@@ -79,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from .beir import BEIR_SYSTEMS, BeirConfig, resolve_paths, run_beir
 
+    if args.cmd == "train-reranker":
+        return train_reranker_cli(args, settings, progress)
     unknown = [s for s in args.systems if s not in BEIR_SYSTEMS]
     if unknown:
         print(f"error: unknown system(s) {', '.join(unknown)}; expected {', '.join(BEIR_SYSTEMS)}",
@@ -91,9 +111,31 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     config = BeirConfig(corpus=corpus, queries=queries, qrels=qrels, out=args.out, limit=args.limit,
                         systems=args.systems, store_dir=args.store_dir, progress=progress,
-                        variants=args.variants)
+                        variants=args.variants, split=args.split)
     report = run_beir(config, settings)
     print_beir_summary(report, args.out)
+    return 0
+
+
+def train_reranker_cli(args, settings: Settings, progress: bool) -> int:
+    from .beir import resolve_paths
+    from .reranker import TrainConfig, train_reranker
+
+    try:
+        corpus, queries, qrels = resolve_paths(args.corpus, args.queries, args.qrels)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    config = TrainConfig(base=args.base, epochs=args.epochs, max_length=args.max_length, progress=progress)
+    try:
+        figures = train_reranker(corpus, queries, qrels, args.out, settings, config, args.store_dir,
+                                 args.negatives, args.limit)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"[reranker] saved to {args.out} ({figures['steps']} steps, {figures['seconds']:.0f} s, loss "
+          f"{figures['loss_first_10pct']:.3f} -> {figures['loss_last_10pct']:.3f}); use it with "
+          f"VNQA_RERANK_MODEL={args.out}")
     return 0
 
 

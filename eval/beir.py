@@ -23,6 +23,7 @@ from ingest.settings import PROJECT_ROOT, Settings
 
 from .corpus import CorpusDoc, index_corpus, load_corpus
 from .metrics import ranked, ranking_metrics
+from .reranker import is_training
 
 log = logging.getLogger("vnqa")
 
@@ -45,6 +46,7 @@ class BeirConfig:
     store_dir: Path | None = None
     progress: bool = True
     variants: bool = False
+    split: str = "all"  # all | train | test (origins containing "train" or not)
 
 
 def resolve_paths(corpus: Path | None, queries: Path | None, qrels: Path | None) -> tuple[Path, Path, Path]:
@@ -152,7 +154,8 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
 
     docs = load_corpus(config.corpus)
     qrels_all = load_qrels(config.qrels)
-    queries = [q for q in load_queries(config.queries) if q["qid"] in qrels_all]
+    queries = [q for q in load_queries(config.queries) if q["qid"] in qrels_all
+               and (config.split == "all" or is_training(q["origin"]) == (config.split == "train"))]
     if config.limit:
         queries = queries[:config.limit]
     qrels = {q["qid"]: qrels_all[q["qid"]] for q in queries}
@@ -180,7 +183,7 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
         embedder, note = (None, "")
         if any(s in ("dense", "default", "reranked") for s in config.systems):
             embedder, note = load_embedder_or_note(settings, fresh_queries=False)
-        lexical_store = dense_store = None
+        lexical_store = dense_store = reranker = None
         for name in config.systems:
             started = time.perf_counter()
             if name == "bm25":
@@ -195,7 +198,7 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
                     skipped[name] = NO_RERANKER
                     continue
                 if name != "lexical" and embedder is not None and dense_store is None:
-                    dense_store = _dense_store(folder, embedder, config.progress)
+                    dense_store = open_dense_store(folder, embedder, config.progress)
                     stores.append(dense_store)
                 if name == "dense" and dense_store is None:
                     print(f"[beir] skipping system 'dense': {note}")
@@ -210,10 +213,12 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
                     retriever = DenseRetriever(dense_store)
                 else:
                     rerank = settings.rerank_model if name == "reranked" else ""
-                    retriever = build_retriever(dense_store or lexical_store, rerank)
+                    retriever = build_retriever(dense_store or lexical_store, rerank, settings.rerank_weight)
                     if rerank and not isinstance(retriever, RerankingRetriever):
                         skipped[name] = f"cross-encoder {rerank!r} could not be loaded (see the log)"
                         continue
+                    if rerank:
+                        reranker = retriever
                 runs[name] = chunk_run(retriever, queries, info.aliases, name, config.progress)
             timings[name] = time.perf_counter() - started
             systems[name] = {**evaluate(runs[name], qrels, queries),
@@ -224,7 +229,7 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
 
             try:
                 variants = measure_variants(lexical_store, dense_store, queries, qrels, info.aliases,
-                                            config.progress)
+                                            config.progress, reranker)
             except Exception as e:  # noqa: BLE001 - the systems' figures are still reported
                 log.warning("retrieval variants failed: %s: %s", type(e).__name__, e)
                 skipped["variants"] = f"{type(e).__name__}: {e}"
@@ -239,11 +244,13 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
         "queries": len(queries), "index_seconds": round(info.seconds if info else 0.0, 1),
         "index_reused": bool(info and info.reused),
         "systems": systems, "skipped": skipped, "variants": variants,
-        "config": {"limit": config.limit, "systems": list(config.systems), "depth": DEPTH, "top": TOP,
+        "reranker": reranker_info(settings) if "reranked" in systems else None,
+        "config": {"limit": config.limit, "split": config.split, "systems": list(config.systems), "depth": DEPTH, "top": TOP,
                    "chunk_chars": settings.chunk_chars, "embed_model": settings.embed_model},
         "commit": git_commit(),
     }
-    if "bm25" in systems and not config.limit and config.corpus.parent.name == "alqac":
+    if ("bm25" in systems and not config.limit and config.split == "all"
+            and config.corpus.parent.name == "alqac"):
         report["reference"] = REFERENCE
         off = {k: round(systems["bm25"][k] - v, 3) for k, v in REFERENCE.items()
                if abs(systems["bm25"][k] - v) > TOLERANCE}
@@ -254,7 +261,16 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
     return report
 
 
-def _dense_store(folder: Path, embedder, progress: bool):
+def reranker_info(settings: Settings) -> dict:
+    """The configured reranker and, for one trained here, its training figures."""
+    info: dict = {"model": settings.rerank_model, "weight": settings.rerank_weight}
+    stamp = Path(settings.rerank_model) / "training.json"
+    if stamp.exists():
+        info["training"] = json.loads(stamp.read_text(encoding="utf-8"))
+    return info
+
+
+def open_dense_store(folder: Path, embedder, progress: bool):
     """The store with vectors for every chunk (embedded once, then cached on disk by content)."""
     from vectorstore.store import Store
 

@@ -146,12 +146,32 @@ def write_beir_report(report: dict, out: Path) -> None:
     (out / "report.md").write_text(beir_markdown(report), encoding="utf-8")
 
 
+def _split_note(split: str) -> str:
+    if split == "all":
+        return ""
+    return (f" Questions: the **{split}** split only (origins {'with' if split == 'train' else 'without'} "
+            "'train'; `python -m eval train-reranker` trains on the other).")
+
+
+def _reranker_note(info: dict | None) -> str:
+    if not info:
+        return ""
+    note = f" Reranker `{info['model']}` at weight {info['weight']}"
+    training = info.get("training")
+    if training:
+        note += (f", trained from `{training.get('base')}` on {training.get('groups')} groups of "
+                 f"{training.get('train_questions')} training questions in {training.get('seconds', 0):.0f} s")
+    return note + "."
+
+
 def beir_markdown(report: dict) -> str:
     systems = report["systems"]
     parts = [f"# Retrieval evaluation — {report.get('name', 'BEIR')}", "",
              f"Corpus `{report['corpus']}` ({report['documents']} documents, {report.get('chunks', '?')} chunks), "
              f"{report['queries']} queries, commit `{report.get('commit')}`. "
-             f"Indexing {report['index_seconds']:.0f} s.", "",
+             f"Indexing {report['index_seconds']:.0f} s."
+             + _split_note(report.get("config", {}).get("split", "all"))
+             + _reranker_note(report.get("reranker")), "",
              table(["system"] + [label for _, label in BEIR_COLUMNS] + ["s/query"],
                    [[name] + [m[k] for k, _ in BEIR_COLUMNS] + [f"{m.get('seconds_per_query', 0):.3f}"]
                     for name, m in systems.items()]), ""]

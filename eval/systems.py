@@ -150,6 +150,7 @@ def build_system(name: str, ctx: Context) -> System:
         kind = type(bot.retriever).__name__
         return System(name, bot, f"build_bot: {kind}", {"retriever": kind, "mode": store.mode,
                                                        "rerank_model": rerank,
+                                                       "rerank_weight": s.rerank_weight if rerank else None,
                                                        "embedder_note": ctx.embedder_note})
     if name == "lexical":
         lexical = replace(s, embed_model="none")

@@ -8,6 +8,8 @@ variants cost no extra retrieval.
   lex:+words          {"accent": 1, "folded": 0.5, "words": 0.5}: the underthesea-word field too
   lex:-doc-label      BM25 fields without the document's number and title (built into the
                       current index), from a separate index of the same chunks
+  rerank w=…          the configured cross-encoder's share of the final score (0 = the base
+                      order, 1 = the cross-encoder alone), logits memoised across weights
   hybrid:…            HybridRetriever(fusion=…, alpha=…, dense_weight=…, depth=…) over the cached
                       lexical/dense results (see HYBRID_VARIANTS); "hybrid-doc-label" fuses the
                       unlabelled BM25
@@ -63,7 +65,8 @@ def unlabelled_index(store):
     return lx.LexicalIndex.build(store.chunks(), None)
 
 
-def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progress=True) -> dict:
+def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progress=True,
+                     reranker=None) -> dict:
     def figures(retriever, name):
         run = chunk_run(retriever, queries, aliases, name, progress)
         result = evaluate(run, qrels, queries)
@@ -80,6 +83,10 @@ def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progre
         lexical_store, accented={"accent": 1.0, "folded": 0.5, "words": 0.5}), "lex:+words")
     unlabelled = Cached(LexicalRetriever(IndexView(lexical_store, unlabelled_index(lexical_store))))
     out["lex:-doc-label"] = figures(unlabelled, "lex:-doc-label")
+    if reranker is not None:
+        for weight in RERANK_WEIGHTS:
+            name = f"rerank w={weight}" + (" (default)" if weight == reranker.weight else "")
+            out[name] = figures(reranker.with_weight(weight), name)
     if dense_store is None:
         return out
     dense = Cached(DenseRetriever(dense_store))
@@ -94,6 +101,7 @@ def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progre
     return out
 
 
+RERANK_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 # (name, lexical side, HybridRetriever keyword arguments)
 HYBRID_VARIANTS = [
     ("hybrid:convex a=0.7 (default)", "plain", {}),

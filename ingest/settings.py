@@ -30,8 +30,11 @@ class Settings:
     # needs the `openvino` extra): see scripts/bench_embed.py.
     embed_backend: str = "torch"
     embed_threads: int = 0  # 0 = library default; 1 helps torch on an oversubscribed machine
-    # Optional cross-encoder reranker ("" = off).
+    # Optional cross-encoder reranker ("" = off; train one with `python -m eval train-reranker`)
+    # and its share of the final score (1 = the cross-encoder alone; 0.5, equal shares, was fixed
+    # before measuring — README "Đánh giá" has the measured curve).
     rerank_model: str = ""
+    rerank_weight: float = 0.5
     # Ingest limits.
     max_file_mb: float = 20.0
     chunk_chars: int = 900  # split longer paragraphs at sentence boundaries
