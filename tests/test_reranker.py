@@ -13,7 +13,14 @@ import json
 import pytest
 
 from eval.__main__ import main as eval_main
-from eval.reranker import Group, TrainConfig, is_training, mine_groups, split_queries, train_cross_encoder
+from eval.reranker import (
+    Group,
+    TrainConfig,
+    is_training,
+    mine_groups,
+    split_queries,
+    train_cross_encoder,
+)
 
 from .conftest import minilm_path
 
@@ -66,6 +73,24 @@ def tiny_benchmark(tmp_path):
     return folder
 
 
+def ids(hits) -> list[str]:
+    return [h.chunk.id for h in hits]
+
+
+@pytest.fixture
+def tiny_store(tiny_benchmark, lexical_settings):
+    """The tiny corpus indexed through the real ingest stages (lexical-only store on disk)."""
+    from eval.corpus import index_corpus, load_corpus
+    from vectorstore.store import Store
+
+    corpus = tiny_benchmark / "corpus.jsonl"
+    info = index_corpus(lexical_settings.store, corpus, load_corpus(corpus), lexical_settings, progress=False)
+    assert info.aliases == {}
+    store = Store(lexical_settings.store, None)
+    yield store
+    store.close()
+
+
 def test_split_by_origin_drops_training_near_duplicates_of_held_out_questions():
     queries = [{"qid": q, "text": t, "origin": o} for q, t, o, _ in QUESTIONS]
     train, held_out, dropped = split_queries(queries)
@@ -75,29 +100,19 @@ def test_split_by_origin_drops_training_near_duplicates_of_held_out_questions():
     assert not is_training("alqac23_public_test") and not is_training("alqac23_private_test")
 
 
-def test_mined_groups_hold_the_gold_chunk_first_and_other_articles_as_negatives(tiny_benchmark, lexical_settings):
+def test_mined_groups_hold_the_gold_chunk_first_and_other_articles_as_negatives(tiny_benchmark, tiny_store):
     from bot.retrieve import LexicalRetriever
     from eval.beir import load_qrels
-    from eval.corpus import index_corpus, load_corpus
-    from vectorstore.store import Store
 
-    folder = lexical_settings.store
-    info = index_corpus(folder, tiny_benchmark / "corpus.jsonl", load_corpus(tiny_benchmark / "corpus.jsonl"),
-                        lexical_settings, progress=False)
     qrels = load_qrels(tiny_benchmark / "qrels.tsv")
     queries = [{"qid": q, "text": t, "origin": o} for q, t, o, _ in QUESTIONS[:6]]
-    store = Store(folder, None)
-    try:
-        groups, missed = mine_groups(LexicalRetriever(store), queries, qrels, info.aliases, negatives=2,
-                                     progress=False)
-    finally:
-        store.close()
+    groups, missed = mine_groups(LexicalRetriever(tiny_store), queries, qrels, {}, negatives=2, progress=False)
     assert missed == 0 and [g.qid for g in groups] == ["t1", "t2", "t3", "t4", "t5", "t6"]
     by_qid = {g.qid: g for g in groups}
     assert "50 năm" in by_qid["t1"].positive and "Thời hạn sử dụng đất" in by_qid["t1"].positive
     for g in groups:
         assert len(g.negatives) == 2 and g.positive not in g.negatives
-        gold_text = ARTICLES[dict((q, gold) for q, _, _, gold in QUESTIONS)[g.qid]].split("\n")[1]
+        gold_text = ARTICLES[{q: gold for q, _, _, gold in QUESTIONS}[g.qid]].split("\n")[1]
         assert all(gold_text not in n for n in g.negatives)
 
 
@@ -162,56 +177,38 @@ def test_train_reranker_without_training_questions_is_a_usage_error(tiny_benchma
     assert not (tmp_path / "ce").exists()
 
 
-def test_reranking_rescores_only_the_top_candidates_and_keeps_the_base_order_below(tiny_benchmark, lexical_settings):
+def test_reranking_rescores_only_the_top_candidates_and_keeps_the_base_order_below(tiny_store):
     from bot.retrieve import LexicalRetriever, RerankingRetriever
-    from eval.corpus import index_corpus, load_corpus
-    from vectorstore.store import Store
 
-    corpus = tiny_benchmark / "corpus.jsonl"
-    index_corpus(lexical_settings.store, corpus, load_corpus(corpus), lexical_settings, progress=False)
     question = "người lao động được nghỉ bao nhiêu ngày và làm việc bao nhiêu giờ"
-    store = Store(lexical_settings.store, None)
-    try:
-        base = LexicalRetriever(store)
-        reranker = RerankingRetriever(base, minilm_path(), candidates=3)
-        before, after = base.search(question, 6), reranker.search(question, 6)
-    finally:
-        store.close()
+    base = LexicalRetriever(tiny_store)
+    reranker = RerankingRetriever(base, minilm_path(), candidates=3)
+    before, after = base.search(question, 6), reranker.search(question, 6)
     assert len(before) == len(after) == 6
-    ids = lambda hits: [h.chunk.id for h in hits]  # noqa: E731
     assert sorted(ids(after[:3])) == sorted(ids(before[:3])) and ids(after[3:]) == ids(before[3:])
     assert [h.source for h in after[:3]] == ["reranked"] * 3
     scores = [h.score for h in after]
     assert scores == sorted(scores, reverse=True)  # the tail scores below every reranked one
 
 
-def test_rerank_weight_blends_the_cross_encoder_with_the_base_and_memoises_logits(tiny_benchmark, lexical_settings):
+def test_rerank_weight_blends_the_cross_encoder_with_the_base_and_memoises_logits(tiny_store):
     """weight 0 = the base order, weight 1 = the cross-encoder's order; another weight on the
     same question reuses the memoised logits (no model call)."""
     import numpy as np
     import torch
 
     from bot.retrieve import LexicalRetriever, RerankingRetriever, passage
-    from eval.corpus import index_corpus, load_corpus
-    from vectorstore.store import Store
 
-    corpus = tiny_benchmark / "corpus.jsonl"
-    index_corpus(lexical_settings.store, corpus, load_corpus(corpus), lexical_settings, progress=False)
     question = "thời hạn và độ tuổi theo luật"
-    store = Store(lexical_settings.store, None)
-    try:
-        base = LexicalRetriever(store)
-        reranker = RerankingRetriever(base, minilm_path(), candidates=5, weight=1.0)
-        before = base.search(question, 5)
-        ce_only = reranker.search(question, 5)
-        calls = []
-        predict = reranker.model.predict
-        reranker.model.predict = lambda *a, **kw: calls.append(1) or predict(*a, **kw)
-        base_order = reranker.with_weight(0.0).search(question, 5)
-        blended = reranker.with_weight(0.5).search(question, 5)
-    finally:
-        store.close()
-    ids = lambda hits: [h.chunk.id for h in hits]  # noqa: E731
+    base = LexicalRetriever(tiny_store)
+    reranker = RerankingRetriever(base, minilm_path(), candidates=5, weight=1.0)
+    before = base.search(question, 5)
+    ce_only = reranker.search(question, 5)
+    calls = []
+    predict = reranker.model.predict
+    reranker.model.predict = lambda *a, **kw: calls.append(1) or predict(*a, **kw)
+    base_order = reranker.with_weight(0.0).search(question, 5)
+    blended = reranker.with_weight(0.5).search(question, 5)
     logits = predict([(question, passage(h.chunk)) for h in before], activation_fn=torch.nn.Identity())
     assert ids(ce_only) == [before[i].chunk.id for i in np.argsort(-logits, kind="stable")]
     assert ids(base_order) == ids(before)
