@@ -147,7 +147,8 @@ class RerankingRetriever(Retriever):
     The final score is `weight` x the cross-encoder's logit + (1 - weight) x the base score, both
     min-max normalised over the candidates (weight 1 = the cross-encoder alone; measured in
     `python -m eval beir --variants`). Deeper base hits (when k > candidates) follow in the base's
-    order. Logits are memoised per (question, chunk), so a repeated question costs no model call.
+    order with scores -1, -2, … (below every reranked one). Logits are memoised per (question,
+    chunk), so a repeated question costs no model call.
     """
 
     name = "reranked"
@@ -176,16 +177,21 @@ class RerankingRetriever(Retriever):
                 + [Hit(h.chunk, -1.0 - n, h.source) for n, h in enumerate(tail)])[:k]
 
     def _logits(self, text: str, hits: list[Hit]) -> list[float]:
-        missing = [h for h in hits if (text, h.chunk.id) not in self._cache]
+        # the id covers the document, section path and text; the title is part of the passage too
+        keys = [(text, h.chunk.id, h.chunk.title) for h in hits]
+        scores = {k: self._cache.get(k) for k in keys}  # a snapshot: another request may clear it
+        missing = [(k, h) for k, h in zip(keys, hits) if scores[k] is None]
         if missing:
             import torch
 
-            logits = self.model.predict([(text, passage(h.chunk)) for h in missing], batch_size=8,
+            logits = self.model.predict([(text, passage(h.chunk)) for _, h in missing], batch_size=8,
                                         activation_fn=torch.nn.Identity())
-            if len(self._cache) + len(missing) > self.CACHE_MAX:
+            fresh = {k: float(x) for (k, _), x in zip(missing, logits)}
+            scores.update(fresh)
+            if len(self._cache) + len(fresh) > self.CACHE_MAX:
                 self._cache.clear()
-            self._cache.update({(text, h.chunk.id): float(x) for h, x in zip(missing, logits)})
-        return [self._cache[(text, h.chunk.id)] for h in hits]
+            self._cache.update(fresh)
+        return [scores[k] for k in keys]
 
 
 def _cross_encoder(model_name: str, bf16: bool):

@@ -249,6 +249,12 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
                    "chunk_chars": settings.chunk_chars, "embed_model": settings.embed_model},
         "commit": git_commit(),
     }
+    training = (report["reranker"] or {}).get("training", {})
+    if training.get("train_gold") and config.split == "test":
+        from .reranker import by_training_gold
+
+        report["by_training_gold"] = by_training_gold({n: runs[n] for n in systems}, qrels,
+                                                      training["train_gold"])
     if ("bm25" in systems and not config.limit and config.split == "all"
             and config.corpus.parent.name == "alqac"):
         report["reference"] = REFERENCE

@@ -193,6 +193,12 @@ def beir_markdown(report: dict) -> str:
                            f"{x['ndcg@10']:.3f} / {x['recall@1']:.3f} / {x['recall@10']:.3f} / {x['mrr@10']:.3f}")
             rows.append(row)
         parts += [table(["origin", "n"] + list(systems), rows), ""]
+    if report.get("by_training_gold"):
+        parts += ["## nDCG@10 / R@1 by whether the gold article was a reranker training positive", "",
+                  table(["held-out questions", "n"] + list(systems),
+                        [[label, str(part["n"])] + [f"{part[name]['ndcg@10']:.3f} / {part[name]['recall@1']:.3f}"
+                                                    for name in systems]
+                         for label, part in report["by_training_gold"].items()]), ""]
     if report.get("variants"):
         parts += ["## Variants", "", table(["variant"] + [label for _, label in BEIR_COLUMNS],
                                            [[name] + [m[k] for k, _ in BEIR_COLUMNS]

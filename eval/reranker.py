@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -54,18 +53,21 @@ def is_training(origin: str) -> bool:
 
 
 def _shingles(text: str, n: int = 6) -> set[str]:
-    words = re.findall(r"\w+", text.lower())
+    from ingest.text import syllables  # normalised, lowercase
+
+    words = syllables(text)
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
 def split_queries(queries: list[dict], overlap: float = 0.5) -> tuple[list[dict], list[dict], int]:
-    """(train, held_out, dropped): train questions near-duplicating a held-out one are dropped."""
+    """(train, held_out, dropped): a training question sharing at least `overlap` of its 6-syllable
+    shingles with a held-out question is dropped."""
     held_out = [q for q in queries if not is_training(q["origin"])]
     held_sh = [s for s in (_shingles(q["text"]) for q in held_out) if s]
     train, dropped = [], 0
     for q in (q for q in queries if is_training(q["origin"])):
         sh = _shingles(q["text"])
-        if sh and any(len(sh & h) / len(sh) > overlap for h in held_sh):
+        if sh and any(len(sh & h) / len(sh) >= overlap for h in held_sh):
             dropped += 1
             continue
         train.append(q)
@@ -78,12 +80,13 @@ def mine_groups(retriever, queries: list[dict], qrels: dict, aliases: dict[str, 
     Returns (groups, questions skipped because no gold chunk was retrieved)."""
     from tqdm import tqdm
 
-    from bot.retrieve import passage
+    from bot.retrieve import as_query, passage
 
     groups, missed = [], 0
     for q in tqdm(queries, desc="Tìm ví dụ khó", unit="câu", disable=not progress):
         gold = {aliases.get(d, d) for d, rel in qrels.get(q["qid"], {}).items() if rel > 0}
-        hits = retriever.search(q["text"], depth)
+        query = as_query(q["text"])  # the text RerankingRetriever will see: normalised
+        hits = retriever.search(query, depth)
         positive = next((h for h in hits if h.chunk.doc_id in gold), None)
         if positive is None:
             missed += 1
@@ -97,7 +100,7 @@ def mine_groups(retriever, queries: list[dict], qrels: dict, aliases: dict[str, 
             if len(negs) == negatives:
                 break
         if negs:
-            groups.append(Group(q["qid"], q["text"], passage(positive.chunk), tuple(negs)))
+            groups.append(Group(q["qid"], query.text, passage(positive.chunk), tuple(negs)))
     return groups, missed
 
 
@@ -201,8 +204,22 @@ def train_reranker(corpus: Path, queries_path: Path, qrels_path: Path, out: Path
     print(f"[reranker] {len(train)} training questions ({dropped} near-duplicates of held-out ones "
           f"dropped, {len(held_out)} held out), {len(groups)} groups, {missed} without a retrieved gold")
     figures = train_cross_encoder(groups, out, config)
+    train_gold = sorted({d for q in train for d in qrels[q["qid"]]})
     figures.update({"train_questions": len(train), "dropped_near_duplicates": dropped,
+                    "train_gold": train_gold,
                     "held_out_questions": len(held_out), "no_gold_retrieved": missed,
                     "negatives": negatives, "corpus": str(corpus)})
     (out / "training.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return figures
+
+
+def by_training_gold(runs: dict[str, dict], qrels: dict, train_gold: list[str]) -> dict:
+    """Held-out figures split by whether a question's gold article was a training positive
+    (the reranker may have memorised those articles)."""
+    from .metrics import ranking_metrics
+
+    seen = set(train_gold)
+    parts = {"gold article seen in training": {q: r for q, r in qrels.items() if set(r) & seen},
+             "gold article unseen": {q: r for q, r in qrels.items() if not set(r) & seen}}
+    return {label: {"n": len(sub), **{name: ranking_metrics(run, sub) for name, run in runs.items()}}
+            for label, sub in parts.items() if sub}
