@@ -160,7 +160,7 @@ class RerankingRetriever(Retriever):
         self.model = model if model is not None else _cross_encoder(model_name, bf16)
         self._cache = cache if cache is not None else {}
 
-    def with_weight(self, weight: float) -> "RerankingRetriever":
+    def with_weight(self, weight: float) -> RerankingRetriever:
         """The same model and memo with another weight (for the eval variants)."""
         return RerankingRetriever(self.base, "", self.candidates, weight, model=self.model, cache=self._cache)
 
