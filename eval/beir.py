@@ -255,6 +255,8 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
 
         report["by_training_gold"] = by_training_gold({n: runs[n] for n in systems}, qrels,
                                                       training["train_gold"])
+    if "train_gold" in training:  # the report keeps the count, not the benchmark's article ids
+        training["train_gold_articles"] = len(training.pop("train_gold"))
     if ("bm25" in systems and not config.limit and config.split == "all"
             and config.corpus.parent.name == "alqac"):
         report["reference"] = REFERENCE

@@ -161,8 +161,8 @@ def test_train_reranker_cli_then_measure_it_on_the_held_out_split(tiny_benchmark
     assert set(report["systems"]) == {"bm25", "lexical", "reranked"}, report["skipped"]
     assert "reference_check" not in report  # the reference figures are for all ALQAC questions
     assert report["reranker"]["model"] == str(model) and report["reranker"]["training"]["groups"] == 6
-    assert set(report["reranker"]["training"]["train_gold"]) == {
-        gold for q, _, o, gold in QUESTIONS if o == "x_train" and q != "t7"}
+    assert set(figures["train_gold"]) == {gold for q, _, o, gold in QUESTIONS if o == "x_train" and q != "t7"}
+    assert report["reranker"]["training"]["train_gold_articles"] == 6
     assert {k: v["n"] for k, v in report["by_training_gold"].items()} == {"gold article unseen": 2}
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "**test** split" in markdown and "trained from" in markdown
