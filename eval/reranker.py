@@ -99,7 +99,7 @@ def mine_groups(retriever, queries: list[dict], qrels: dict, aliases: dict[str, 
             negs.append(passage(h.chunk))
             if len(negs) == negatives:
                 break
-        if negs:
+        if len(negs) == negatives:  # groups of one size (fewer distinct articles: too small a corpus)
             groups.append(Group(q["qid"], query.text, passage(positive.chunk), tuple(negs)))
     return groups, missed
 
