@@ -129,9 +129,7 @@ def _convex(lexical: list[Hit], dense: list[Hit], alpha: float) -> dict[str, flo
     for h in lexical:
         fused[h.chunk.id] = alpha * (h.score / top if top > 0 else 0.0)
     if dense:
-        hi, lo = dense[0].score, dense[-1].score
-        for h in dense:
-            norm = (h.score - lo) / (hi - lo) if hi > lo else 1.0
+        for h, norm in zip(dense, _minmax([h.score for h in dense], flat=1.0)):
             fused[h.chunk.id] = fused.get(h.chunk.id, 0.0) + (1 - alpha) * norm
     return fused
 
@@ -202,9 +200,10 @@ def _cross_encoder(model_name: str, bf16: bool):
     return CrossEncoder(model_name, device="cpu", local_files_only=True, model_kwargs=kwargs)
 
 
-def _minmax(values: list[float]) -> list[float]:
+def _minmax(values: list[float], flat: float = 0.0) -> list[float]:
+    """Scale to [0, 1]; all-equal values become `flat`."""
     lo, hi = min(values), max(values)
-    return [(v - lo) / (hi - lo) if hi > lo else 0.0 for v in values]
+    return [(v - lo) / (hi - lo) if hi > lo else flat for v in values]
 
 
 def build_retriever(store: Store, rerank_model: str = "", rerank_weight: float = 0.5) -> Retriever:

@@ -238,25 +238,22 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
             store.close()
         if tmp is not None:
             tmp.cleanup()
+    reranker_meta, train_gold = reranker_info(settings)
     report = {
         "name": config.corpus.parent.name, "corpus": str(config.corpus), "documents": len(docs),
         "chunks": info.chunks if info else None, "duplicates": len(info.aliases) if info else 0,
         "queries": len(queries), "index_seconds": round(info.seconds if info else 0.0, 1),
         "index_reused": bool(info and info.reused),
         "systems": systems, "skipped": skipped, "variants": variants,
-        "reranker": reranker_info(settings) if "reranked" in systems else None,
+        "reranker": reranker_meta if "reranked" in systems else None,
         "config": {"limit": config.limit, "split": config.split, "systems": list(config.systems), "depth": DEPTH, "top": TOP,
                    "chunk_chars": settings.chunk_chars, "embed_model": settings.embed_model},
         "commit": git_commit(),
     }
-    training = (report["reranker"] or {}).get("training", {})
-    if training.get("train_gold") and config.split == "test":
+    if "reranked" in systems and train_gold and config.split == "test":
         from .reranker import by_training_gold
 
-        report["by_training_gold"] = by_training_gold({n: runs[n] for n in systems}, qrels,
-                                                      training["train_gold"])
-    if "train_gold" in training:  # the report keeps the count, not the benchmark's article ids
-        training["train_gold_articles"] = len(training.pop("train_gold"))
+        report["by_training_gold"] = by_training_gold({n: runs[n] for n in systems}, qrels, train_gold)
     if ("bm25" in systems and not config.limit and config.split == "all"
             and config.corpus.parent.name == "alqac"):
         report["reference"] = REFERENCE
@@ -269,13 +266,17 @@ def run_beir(config: BeirConfig, settings: Settings) -> dict:
     return report
 
 
-def reranker_info(settings: Settings) -> dict:
-    """The configured reranker and, for one trained here, its training figures."""
+def reranker_info(settings: Settings) -> tuple[dict, list[str]]:
+    """The configured reranker with, for one trained here, its training figures; and its training
+    positives (the report keeps their count, not the benchmark's article ids)."""
     info: dict = {"model": settings.rerank_model, "weight": settings.rerank_weight}
-    stamp = Path(settings.rerank_model) / "training.json"
-    if stamp.exists():
-        info["training"] = json.loads(stamp.read_text(encoding="utf-8"))
-    return info
+    stamp = Path(settings.rerank_model) / "training.json" if settings.rerank_model else None
+    if stamp is None or not stamp.exists():
+        return info, []
+    training = json.loads(stamp.read_text(encoding="utf-8"))
+    train_gold = training.pop("train_gold", [])
+    info["training"] = {**training, "train_gold_articles": len(train_gold)}
+    return info, train_gold
 
 
 def open_dense_store(folder: Path, embedder, progress: bool):
