@@ -78,7 +78,7 @@ def _ask(bot, args) -> int:
     if answer.citations:
         print("\nNguồn:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.number} › {c.section}\n      “{c.quote}”")
+            print(f"  [{c.n}] {c.where}\n      “{c.quote}”")
     for flag in answer.flags:
         print(f"(!) {flag}", file=sys.stderr)
     return 0

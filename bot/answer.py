@@ -137,12 +137,12 @@ class ExtractiveAnswerer(Answerer):
         cites: list[Citation] = []
         for u in chosen:
             cites.append(ev.cite(len(cites) + 1, u.chunk, u.start, u.end, self.store))
-        number = chosen[0].chunk.number
+        label = cites[0].label
         if len(cites) == 1:
             c = cites[0]
-            text = f"Theo {number} ({c.section}): {c.quote} [1]"
+            text = f"Theo {label} ({c.section}): {c.quote} [1]"
         else:
-            text = f"Theo {number}:\n" + "\n".join(f"- {c.quote} [{c.n}] ({c.section})" for c in cites)
+            text = f"Theo {label}:\n" + "\n".join(f"- {c.quote} [{c.n}] ({c.section})" for c in cites)
         return Answer(text=text, citations=tuple(cites), support=support)
 
     def _part_units(self, focus: ev.Focus, hits, stats) -> list[ev.Unit]:
@@ -200,7 +200,7 @@ class ExtractiveAnswerer(Answerer):
                 break
         text = f"{REFUSAL if not what else 'Các văn bản hiện có không nêu ' + what}."
         if cites:
-            text += " Các phần gần nhất: " + "; ".join(f"[{c.n}] {c.number} › {c.section}" for c in cites) + "."
+            text += " Các phần gần nhất: " + "; ".join(f"[{c.n}] {c.where}" for c in cites) + "."
         return Answer(text=text, citations=tuple(cites), abstained=True, support=support)
 
 

@@ -171,6 +171,8 @@ def units(hits: list[Hit], max_chunks: int = 6) -> list[Unit]:
     out: list[Unit] = []
     for rank, hit in enumerate(hits[:max_chunks]):
         chunk = hit.chunk
+        if chunk.kind == "recipients":
+            continue  # the "Nơi nhận" list says who gets a copy, never what the document decides
         for a, b in vn.sentence_spans(chunk.text) or [(0, len(chunk.text))]:
             if chunk.kind in ("item", "info", "header", "preamble", "signature"):
                 out.extend(Unit(chunk, s, e, rank) for s, e in _clauses(chunk.text, a, b))
@@ -272,4 +274,5 @@ def cite(n: int, chunk: Chunk, start: int, end: int, store: Store) -> Citation:
     meta = store.get(chunk.doc_id)
     return Citation(n=n, doc_id=chunk.doc_id, number=chunk.number, title=meta.title if meta else "",
                     section=chunk.section, quote=chunk.text[start:end],
-                    start=chunk.start + start, end=chunk.start + end, chunk_id=chunk.id)
+                    start=chunk.start + start, end=chunk.start + end, chunk_id=chunk.id,
+                    label=meta.label if meta else chunk.number or chunk.doc_id, page=chunk.page)

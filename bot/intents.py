@@ -194,7 +194,7 @@ def target_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats
         lines.append((t, phrase, n))
     if not lines:
         return None
-    number = chosen[0].number
+    number = cites[0].label
     if len(lines) == 1:
         t, phrase, n = lines[0]
         text = f"Theo {number}, chỉ tiêu {t.code} ({t.group or t.section}): {phrase} [{n}]."
@@ -267,6 +267,6 @@ def task_answer(focus: ev.Focus, store: Store, doc_ids: set[str] | None, stats: 
         lines.append(f"{t.agency}: {t.task}{period} [{len(cites)}] ({chunk.section})")
     if not lines:
         return None
-    number = chosen[0].number
+    number = cites[0].label
     text = f"Theo {number}, " + lines[0] if len(lines) == 1 else f"Theo {number}:\n" + "\n".join(f"- {l}" for l in lines)
     return Answer(text=text, citations=tuple(cites), support=best)

@@ -135,8 +135,8 @@ def _source_item(c: Citation, text: str, sections: list) -> str:
     title = f' title="{esc(c.title)}"' if c.title else ""
     return (f'<details class="source" data-n="{c.n}"><summary>'
             f'<span class="src-n">[{c.n}]</span>'
-            f'<span class="src-doc"{title}>{esc(c.number or c.title or c.doc_id)}</span>'
-            f'<span class="src-sec">{esc(c.section)}</span>'
+            f'<span class="src-doc"{title}>{esc(c.label or c.number or c.doc_id)}</span>'
+            f'<span class="src-sec">{esc(c.section)}{f", trang {c.page}" if c.page else ""}</span>'
             f'<span class="src-quote">“{esc(short(c.quote, 220))}”</span>'
             f"</summary>{body}</details>")
 

@@ -33,9 +33,17 @@ class Citation:
     start: int  # span of the quote in the document's cleaned text
     end: int
     chunk_id: str = ""
+    label: str = ""  # how the document is named: its number, or its kind and title (no number)
+    page: int = 0  # the PDF page the quote starts on (0: the source has no pages)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def where(self) -> str:
+        """'70/NQ-HĐND › Điều 1 › (11)', with ', trang 3' for a PDF."""
+        parts = [self.label or self.number or self.doc_id] + ([self.section] if self.section else [])
+        return " › ".join(parts) + (f", trang {self.page}" if self.page else "")
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,8 @@ class Answer:
             "flags": list(self.flags),
             "rewritten": self.rewritten,
             "citations": [
-                {"n": c.n, "doc_id": c.doc_id, "number": c.number, "title": c.title,
-                 "section": c.section, "text": c.quote, "start": c.start, "end": c.end}
+                {"n": c.n, "doc_id": c.doc_id, "number": c.number, "title": c.title, "label": c.label,
+                 "section": c.section, "page": c.page, "text": c.quote, "start": c.start, "end": c.end}
                 for c in self.citations
             ],
             "retrieved": [

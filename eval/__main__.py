@@ -4,6 +4,9 @@
         QA over the bundled corpus: accuracy, retrieval, citations, refusals, latency
   beir  [--corpus C --queries Q --qrels R] [--out DIR] [--limit N] [--systems a,b] [--store-dir DIR]
         [--split all|train|test] retrieval on a BEIR-style corpus (default: ../shared/benchmarks/alqac)
+  real  [--split dev|test|all] [--parts qa,meta,chunks] [--systems a,b] [--out DIR] [--corpus DIR]
+        the real-document benchmark: QA beside the plain baseline, metadata against the truth
+        table, chunk quality (eval/real.py; documents read in place from ../shared/corpus/real)
   train-reranker --out DIR [--base MODEL] [--epochs N] [--negatives N] [--store-dir DIR]
         fine-tune a CrossEncoder on the benchmark's training questions (eval/reranker.py)
 Settings come from VNQA_* variables (e.g. VNQA_EMBED_MODEL=none for lexical-only).
@@ -60,6 +63,17 @@ def parser() -> argparse.ArgumentParser:
     beir.add_argument("--split", choices=("all", "train", "test"), default="all",
                       help="questions by origin: 'train' = origins containing 'train', 'test' = the "
                            "others (held out from train-reranker)")
+    from .real import PARTS, REAL_SYSTEMS, RealConfig
+
+    real = sub.add_parser("real", parents=[common], help="the real-document benchmark")
+    real.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    real.add_argument("--parts", type=_systems, default=PARTS, help=f"comma-separated, from {','.join(PARTS)}")
+    real.add_argument("--systems", type=_systems, default=REAL_SYSTEMS,
+                      help=f"comma-separated (default: {','.join(REAL_SYSTEMS)})")
+    real.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "real")
+    real.add_argument("--corpus", type=Path, default=RealConfig.corpus, help="the folder of the real documents")
+    real.add_argument("--limit", type=int, help="a stratified slice of N questions")
+    real.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
     tr = sub.add_parser("train-reranker", parents=[common],
                         help="fine-tune a CrossEncoder on the benchmark's training questions")
     tr.add_argument("--out", type=Path, required=True, help="folder for the model (VNQA_RERANK_MODEL)")
@@ -94,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
                            store_dir=args.store_dir, progress=progress)
         report = run_qa(config, settings)
         print_qa_summary(report, args.out)
+        return 0
+    if args.cmd == "real":
+        from .real import RealConfig, run_real
+
+        config = RealConfig(split=args.split, corpus=args.corpus, out=args.out, systems=args.systems,
+                            parts=args.parts, limit=args.limit, store_dir=args.store_dir, progress=progress)
+        try:
+            report = run_real(config, settings)
+        except FileNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print((args.out / "real.md").read_text(encoding="utf-8"))
         return 0
     from .beir import BEIR_SYSTEMS, BeirConfig, resolve_paths, run_beir
 

@@ -29,10 +29,20 @@ def _seq(text: str) -> str:
 def contains(haystack: str, needle: str) -> bool:
     """The syllables of `needle` occur, contiguous and in order, in those of `haystack`.
 
-    An empty needle (no syllable at all) never matches.
+    A needle written "a | b | c" (the cells of one table row) matches when its parts occur in
+    that order. An empty needle (no syllable at all) never matches.
     """
-    n = _seq(needle)
-    return bool(n) and n in _seq(haystack)
+    hay = _seq(haystack)
+    pos = 0
+    parts = [_seq(p) for p in needle.split(" | ")] if " | " in needle else [_seq(needle)]
+    if not all(parts):
+        return False
+    for part in parts:
+        at = hay.find(part, pos)
+        if at < 0:
+            return False
+        pos = at + len(part) - 1
+    return True
 
 
 def chunk_context(chunk: Chunk) -> str:

@@ -33,6 +33,8 @@ class RunConfig:
     systems: tuple[str, ...] = ALL_SYSTEMS
     store_dir: Path | None = None
     progress: bool = True
+    corpus: tuple[Path, ...] = ()  # files to index instead of the bundled corpus
+    items: tuple[dict, ...] = ()  # questions instead of the dataset file
 
 
 class _Capture:
@@ -53,9 +55,9 @@ def run_qa(config: RunConfig, settings: Settings) -> dict:
     """Evaluate the systems, write the report files to config.out, return report.json's content."""
     from . import report as rep
 
-    items = stratified(load_dataset(config.dataset), config.limit)
+    items = stratified(list(config.items) or load_dataset(config.dataset), config.limit)
     config.out.mkdir(parents=True, exist_ok=True)
-    ctx = make_context(settings, config.store_dir, config.progress)
+    ctx = make_context(settings, config.store_dir, config.progress, config.corpus)
     systems: dict[str, dict] = {}
     skipped: dict[str, str] = {}
     records_by_system: dict[str, list[dict]] = {}

@@ -3,6 +3,7 @@
   default       what `bot.service.build_bot` builds (hybrid when the embedding model loads)
   lexical       the same with Settings(embed_model="none"): BM25 only
   dense         ExtractiveAnswerer over DenseRetriever only
+  plain         the plain baseline: splitter 1000/200 + BM25 + best sentence, never refusing (eval/plain.py)
   naive         a LangChain RAG baseline (eval/naive.py)
   reranked      default + the CrossEncoder of VNQA_RERANK_MODEL (skipped when none is configured)
   llm           LLMAnswerer with its verifier      } only when bot.llm imports and a local
@@ -23,7 +24,7 @@ from ingest.settings import Settings
 
 log = logging.getLogger("vnqa")
 
-ALL_SYSTEMS = ("default", "lexical", "dense", "naive", "reranked", "llm", "llm-noverify")
+ALL_SYSTEMS = ("default", "lexical", "dense", "plain", "naive", "reranked", "llm", "llm-noverify")
 
 NO_RERANKER = ("no cross-encoder configured: set VNQA_RERANK_MODEL to a local CrossEncoder path or "
                "cached model name (none is provisioned on this machine)")
@@ -48,6 +49,7 @@ class Context:
     settings: Settings
     store_root: Path
     progress: bool = True
+    corpus: tuple[Path, ...] = ()  # the files to index; () = the bundled corpus (settings.data_dir)
     _embedder: Any = None
     _embedder_note: str | None = None
     _stores: dict = field(default_factory=dict)
@@ -64,8 +66,12 @@ class Context:
         self.embedder()
         return self._embedder_note or ""
 
+    @property
+    def paths(self) -> list[Path]:
+        return list(self.corpus) or [self.settings.data_dir]
+
     def store(self, dense: bool):
-        """A store over the bundled corpus: with the embedder ('hybrid') or without ('lexical')."""
+        """A store over the corpus: with the embedder ('hybrid') or without ('lexical')."""
         key = "hybrid" if dense else "lexical"
         if key not in self._stores:
             from ingest.service import index_files
@@ -78,7 +84,7 @@ class Context:
             store = Store(folder, embedder)
             if store.is_empty():
                 settings = replace(self.settings, store=folder)
-                report = index_files(store, [settings.data_dir], settings, progress=self.progress)
+                report = index_files(store, self.paths, settings, progress=self.progress)
                 for failure in report.failures:
                     log.error("%s", failure.error)
                 log.info("%s store: %s", key, report.summary())
@@ -177,9 +183,15 @@ def build_system(name: str, ctx: Context) -> System:
         if embedder is None:
             raise Skip(ctx.embedder_note)
         folder = ctx.store_root / "naive"
-        rag = NaiveRAG.build([s.data_dir], embedder, folder)
+        rag = NaiveRAG.build(ctx.paths, embedder, folder)
         return System(name, rag, "LangChain: RecursiveCharacterTextSplitter(1000, 200) + Chroma top-4",
                       rag.config)
+    if name == "plain":
+        from .plain import PlainBM25
+
+        plain = PlainBM25.build(ctx.paths)
+        return System(name, plain, "RecursiveCharacterTextSplitter(1000, 200) + BM25 + best sentence, never refuses",
+                      plain.config)
     if name in ("llm", "llm-noverify"):
         from .llm import build_llm_system, llm_endpoint
 
@@ -191,12 +203,13 @@ def build_system(name: str, ctx: Context) -> System:
     raise ValueError(f"unknown system {name!r}; expected one of {', '.join(ALL_SYSTEMS)}")
 
 
-def make_context(settings: Settings, store_dir: Path | None, progress: bool = True) -> Context:
+def make_context(settings: Settings, store_dir: Path | None, progress: bool = True,
+                 corpus: tuple[Path, ...] = ()) -> Context:
     """Stores under `store_dir` (kept, reused on the next run) or in a temporary folder."""
     if store_dir is not None:
         store_dir.mkdir(parents=True, exist_ok=True)
-        return Context(settings, store_dir, progress)
+        return Context(settings, store_dir, progress, corpus)
     tmp = tempfile.TemporaryDirectory(prefix="vnqa-eval-")
-    ctx = Context(settings, Path(tmp.name), progress)
+    ctx = Context(settings, Path(tmp.name), progress, corpus)
     ctx.on_close(tmp.cleanup)
     return ctx

@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
         report = index_files(store, args.paths, settings, progress=not args.quiet)
         for r in report.results:
-            if r.status in ("failed", "duplicate"):
-                print(f"{'error' if r.status == 'failed' else 'skipped'}: {r.error}", file=sys.stderr)
+            if r.status in ("failed", "duplicate", "alternate"):
+                kind = {"failed": "error", "duplicate": "skipped", "alternate": "bản khác"}[r.status]
+                print(f"{kind}: {r.error if r.status != 'alternate' else r.user_error}", file=sys.stderr)
         print(report.summary() + f" [store: {settings.store}, mode: {store.recorded_mode}]")
         return 1 if report.failures or not report.results else 0
     except VnqaError as e:
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
 def _list(store, as_json: bool) -> int:
     docs = store.documents()
     if as_json:
-        rows = [{**d.meta.to_dict(), "chunks": d.chunks, "indexed_at": d.indexed_at} for d in docs]
+        rows = [{**d.meta.to_dict(), "chunks": d.chunks, "indexed_at": d.indexed_at,
+                 "alternates": [{"source": a.source, "quality": a.quality} for a in d.alternates]} for d in docs]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not docs:
@@ -65,6 +67,8 @@ def _list(store, as_json: bool) -> int:
     for d in docs:
         m = d.meta
         print(f"{m.doc_id}\t{m.number}\t{m.issued}\t{d.chunks} chunks\t{m.title}")
+        for a in d.alternates:
+            print(f"\tbản khác: {a.source} (tỷ lệ âm tiết hợp lệ {a.quality:.2f})")
     return 0
 
 

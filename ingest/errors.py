@@ -10,6 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def human_size(n: int, vi: bool = False) -> str:
+    """'25.3 MB' / '900 KB' / '12 B'; Vietnamese uses a decimal comma ('25,3 MB')."""
+    mb = 1024 * 1024
+    value, unit = (n / mb, "MB") if n >= mb // 10 else (n / 1024, "KB") if n >= 1024 else (n, "B")
+    s = f"{value:.2f}".rstrip("0").rstrip(".") + " " + unit
+    return s.replace(".", ",") if vi else s
+
+
 class VnqaError(Exception):
     """Base class of every error this project raises on purpose."""
 

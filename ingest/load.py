@@ -1,27 +1,26 @@
 """Stage 1: read one file into a `RawDocument`: its text as faithfully as possible, plus tables.
 
-Formats by extension: .txt .md (strict UTF-8, or UTF-16/32 with a BOM), .html/.htm, .docx and .pdf
-(text layer only). No cleaning here (the clean stage does NFC, tone placement, junk removal); only
-PDF text is NFC-normalised, and line endings become "\\n". Every failure is an `IngestError`
-subclass naming the file, with a Vietnamese `user_message` for the UI.
+Formats by extension: .txt .md (strict UTF-8, or UTF-16/32 with a BOM), .html/.htm, .docx
+(`ingest.office`) and .pdf (text layer, `ingest.pdf`; pages separated by form feeds). Markdown
+tables and emphasis are read by `ingest.markdown`; every table is rendered by `ingest.tables`
+into tagged lines that paragraph reconstruction keeps whole. No cleaning here (the clean stage
+does NFC, tone placement, paragraphs, junk removal). Every failure is an `IngestError` subclass
+naming the file, with a Vietnamese `user_message` for the UI.
 """
 
 from __future__ import annotations
 
 import codecs
-import io
-import unicodedata
 from pathlib import Path
-from typing import Iterator
 
-from .errors import (CorruptFile, DecodeFailure, EmptyDocument, FileTooLarge, IngestError,
-                     NeedsOCR, UnsupportedFormat)
+from .errors import human_size, CorruptFile, DecodeFailure, EmptyDocument, FileTooLarge, IngestError, UnsupportedFormat
+from .layout import HARD
+from .tables import render
 from .types import RawDocument, Table
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx",
            ".pdf": "pdf"}
 SUPPORTED = ".txt, .md, .html, .docx, .pdf"
-MIN_PDF_CHARS_PER_PAGE = 20  # fewer non-space characters per page on average: a scan
 # Text files: BOM -> codec. UTF-32 first: its little-endian BOM starts with UTF-16's.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"),
@@ -30,15 +29,13 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 _CONTROLS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\v\f\r") + ("\x7f",)
 _MAX_CONTROL_SHARE = 0.02
 _MIN_CONTROLS = 8  # a handful of stray control characters (a DOS end-of-file mark ...) is tolerated
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy binary Word .doc
-_MAX_UNZIP_FACTOR = 10  # a .docx may unpack to at most this many times the size limit
 _HTML_JUNK = ("head", "script", "style", "noscript", "template", "nav", "header", "footer",
               "aside", "form", "select", "button", "textarea")
 _HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "ul", "ol", "dl", "dt",
                 "dd", "section", "article", "main", "blockquote", "pre", "address", "figure",
                 "figcaption", "caption", "center", "hr")
 _BREAK = "\ue000"  # private-use sentinel marking a line break while flattening HTML
-_MB = 1024 * 1024
+_TABLE = "\ue003"  # private-use sentinel around a table's placeholder
 
 
 def load(path: str | Path, max_bytes: int) -> RawDocument:
@@ -57,30 +54,34 @@ def load(path: str | Path, max_bytes: int) -> RawDocument:
     data = _read(p, path, max_bytes)
     tables: tuple[Table, ...] = ()
     try:
-        if fmt in ("txt", "md"):
+        if fmt == "txt":
             text = _text(data, path)
+        elif fmt == "md":
+            from .markdown import to_text
+
+            text, tables = to_text(_text(data, path))
         elif fmt == "html":
             text, tables = _html(data, path)
         elif fmt == "docx":
-            text, tables = _docx(data, path, max_bytes)
+            from .office import docx_text
+
+            text, tables = docx_text(data, path, max_bytes)
         else:
-            text = _pdf(data, path)
+            from .pdf import pdf_text
+
+            text = pdf_text(data, path)
     except IngestError:
         raise
     except Exception as exc:  # any parser crash: the file is the problem, never a raw traceback
         raise CorruptFile(path, f"cannot read this {fmt.upper()} file: {type(exc).__name__}: {exc}",
                           f"tệp {fmt.upper()} bị hỏng hoặc không đọc được") from exc
-    if not text.strip():
+    if not text.replace(HARD, "").strip():
         raise EmptyDocument(path, "no text: the file holds only whitespace or page furniture",
                             "tệp không có nội dung chữ")
     return RawDocument(text=text, source=str(path), format=fmt, tables=tables)
 
 
-def _size(n: int, vi: bool = False) -> str:
-    """'25.3 MB' / '900 KB' / '12 B'; Vietnamese uses a decimal comma ('25,3 MB')."""
-    value, unit = (n / _MB, "MB") if n >= _MB // 10 else (n / 1024, "KB") if n >= 1024 else (n, "B")
-    s = f"{value:.2f}".rstrip("0").rstrip(".") + " " + unit
-    return s.replace(".", ",") if vi else s
+_size = human_size
 
 
 def _read(p: Path, path: str | Path, max_bytes: int) -> bytes:
@@ -168,14 +169,24 @@ def _html(data: bytes, path: str | Path) -> tuple[str, tuple[Table, ...]]:
     for tag in soup(_HTML_BLOCKS):
         tag.insert_before(_BREAK)
         tag.insert_after(_BREAK)
-    tables: list[Table] = []
-    for table in reversed(soup("table")):  # innermost first: a nested table becomes cell text
-        rows = tuple(row for row in map(_html_row, table.find_all("tr")) if any(row))
-        if rows:
-            tables.append(rows)
-        table.replace_with(_BREAK + _BREAK.join(_row_line(row) for row in rows) + _BREAK)
-    lines = (" ".join(part.split()) for part in soup.get_text().split(_BREAK))
-    return "\n".join(line for line in lines if line), tuple(reversed(tables))
+    all_tables = soup("table")  # document order; numbered so
+    tables: list[Table] = [()] * len(all_tables)
+    rendered, as_cell = {}, {}
+    for n in reversed(range(len(all_tables))):  # innermost first: a nested table becomes cell text
+        table = all_tables[n]
+        rows = tuple(tuple(_inline(cell, as_cell) for cell in row)
+                     for row in map(_html_row, table.find_all("tr")) if any(row))
+        key = f"{_TABLE}{n}{_TABLE}"
+        table.replace_with(key)
+        tables[n] = rows
+        rendered[key] = _BREAK + _BREAK.join(render(rows, n)) + _BREAK
+        as_cell[key] = " | ".join(" | ".join(c for c in row if c) for row in rows)
+    flat = soup.get_text()
+    for key, value in rendered.items():
+        flat = flat.replace(key, value)
+    lines = (" ".join(part.split()) if not part.startswith(HARD) else part.strip()
+             for part in flat.split(_BREAK))
+    return "\n".join(line for line in lines if line), tuple(t for t in tables if t)
 
 
 def _is_chrome(tag) -> bool:
@@ -188,82 +199,24 @@ def _is_chrome(tag) -> bool:
     return True
 
 
+def _inline(cell: str, nested: dict[str, str]) -> str:
+    """A cell holding a nested table's placeholder gets that table's cells as text."""
+    for key, text in nested.items():
+        if key in cell:
+            cell = cell.replace(key, text)
+    return cell
+
+
 def _html_row(tr) -> tuple[str, ...]:
-    """A <tr>'s cells, whitespace collapsed (line breaks inside a cell become spaces)."""
-    return tuple(" ".join(cell.get_text().replace(_BREAK, " ").split())
-                 for cell in tr.find_all(["td", "th"], recursive=False))
-
-
-def _row_line(row: tuple[str, ...]) -> str:
-    return " | ".join(cell for cell in row if cell)
-
-
-def _docx(data: bytes, path: str | Path, max_bytes: int) -> tuple[str, tuple[Table, ...]]:
-    """Paragraphs (one line each) and tables ("cell | cell" lines) in body order."""
-    import zipfile
-
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        if data.startswith(_OLE_MAGIC):
-            raise CorruptFile(path, "not a .docx but an old Word .doc? save it as .docx",
-                              "tệp Word .doc cũ, hãy lưu lại dạng .docx")
-        raise CorruptFile(path, "not a valid .docx (not a zip archive)",
-                          "tệp .docx bị hỏng hoặc không phải .docx")
-    unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    if unpacked > _MAX_UNZIP_FACTOR * max_bytes:  # a zip bomb would exhaust memory in lxml
-        raise FileTooLarge(path, f"unpacks to {_size(unpacked)} (zip bomb?)",
-                           f"tệp giải nén ra quá lớn ({_size(unpacked, True)})")
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
-    lines, tables = [], []
-    for block in _docx_blocks(doc.element.body, doc):
-        if isinstance(block, str):
-            if block.strip():
-                lines.append(block)
-        else:
-            tables.append(block)
-            lines.extend(_row_line(row) for row in block)
-    return "\n".join(lines), tuple(tables)
-
-
-def _docx_blocks(parent, doc) -> Iterator[str | Table]:
-    """Walk the body's XML children: paragraph texts and table rows, content controls opened."""
-    from docx.oxml.ns import qn
-    from docx.table import Table as DocxTable, _Cell
-    from docx.text.paragraph import Paragraph
-
-    for child in parent.iterchildren():
-        if child.tag == qn("w:p"):
-            yield Paragraph(child, doc).text
-        elif child.tag == qn("w:tbl"):
-            table = DocxTable(child, doc)
-            # Raw <w:tc> cells: a merged cell appears once, not once per grid column it spans.
-            rows = (tuple(" ".join(_Cell(tc, table).text.split()) for tc in tr.tc_lst)
-                    for tr in child.tr_lst)
-            yield tuple(row for row in rows if any(row))
-        elif child.tag == qn("w:sdt") and child.find(qn("w:sdtContent")) is not None:
-            yield from _docx_blocks(child.find(qn("w:sdtContent")), doc)
-
-
-def _pdf(data: bytes, path: str | Path) -> str:
-    """The text layer with pypdf, NFC-normalised, pages joined by newlines; lines kept as extracted.
-
-    scripts/bench_pdf.py, bundled 70/NQ-HĐND as 12-13 page fpdf2/reportlab PDFs (plain, justified,
-    NFD): pypdf, pypdfium2, pdfplumber, pymupdf all at similarity 1.0000, 100% syllables, 0 broken
-    marks, 100% lines; 33-96 ms with pypdf, 9-20 pypdfium2, 10-17 pymupdf (AGPL), 0.9-1.5 s
-    pdfplumber. A tie on quality -> pypdf: BSD, pure Python, already a dependency.
-    """
-    if b"%PDF-" not in data[:1024]:
-        raise CorruptFile(path, "not a PDF (no %PDF- header)", "tệp không phải PDF hợp lệ")
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise CorruptFile(path, "encrypted PDF: it needs a password to open",
-                          "PDF được đặt mật khẩu, không mở được")
-    pages = [unicodedata.normalize("NFC", page.extract_text() or "") for page in reader.pages]
-    chars = sum(len("".join(page.split())) for page in pages)
-    if chars < MIN_PDF_CHARS_PER_PAGE * len(pages):
-        raise NeedsOCR(path, f"no text layer (scanned PDF?): {chars} characters on {len(pages)} "
-                             "page(s); needs OCR", "PDF không có lớp chữ (bản quét?), cần OCR")
-    return "\n".join(pages)
+    """A <tr>'s cells on the grid (a colspan cell is followed by empty ones); a cell's lines
+    (block elements, <br>) stay apart as "\n"."""
+    out: list[str] = []
+    for cell in tr.find_all(["td", "th"], recursive=False):
+        parts = (" ".join(p.split()) for p in cell.get_text().split(_BREAK))
+        out.append("\n".join(p for p in parts if p))
+        try:
+            span = max(1, min(int(cell.get("colspan", 1)), 50))
+        except (TypeError, ValueError):
+            span = 1
+        out.extend([""] * (span - 1))
+    return tuple(out)

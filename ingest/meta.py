@@ -1,110 +1,252 @@
-"""Stage 3: CleanDocument -> DocMeta.
+"""Stage 3: CleanDocument -> DocMeta, from the document itself first, a web copy's metadata box
+second (only for what the document does not print).
 
-From the web copy's metadata table when present, otherwise from the header of the document
-itself ("Số: 70/NQ-HĐND", "Cao Bằng, ngày 11 tháng 12 năm 2025", "VỀ KẾ HOẠCH …", the issuing
-body's line, the signature block). `doc_id` is stable: number + issuer place, or a content hash.
+- the letterhead: issuer (left column, "ỦY BAN NHÂN DÂN" + "TỈNH LÂM ĐỒNG"), "Số: 0204/KH-UBND"
+  (stray spaces removed, leading zeros kept, a draft's blank "Số:   /KH-UBND" recorded as ""),
+  "<place>, ngày dd tháng mm năm yyyy" (blanks allowed: then no date);
+- the kind: its line ("NGHỊ QUYẾT"), a "V/v …" subject (Công văn), or the number's code;
+- the title: the "V/v …" lines, or the lines after the kind;
+- the signature block: TM./KT./Q./TL. + position + name;
+- the effective date: "có hiệu lực (thi hành) (kể) từ ngày …", "… từ ngày ký", "sau N ngày kể từ …";
+- relations and the "Căn cứ" basis: `ingest.relations`.
+
+`doc_id` is stable: number + place, or, for a document without a number, its kind, place and title.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
+from .relations import based_on, relations
 from .text import fold
 from .types import CleanDocument, DocMeta
 
-HEAD_LINES = 40  # the header lives in the first lines
+HEAD_LINES = 40  # the letterhead and title live in the first paragraphs
+TAIL_LINES = 80  # the signature block in the last ones (before any annex)
 
-_NUMBER = re.compile(r"^Số(?: hiệu)?\s*:\s*(\S+)", re.IGNORECASE)
-_PLACE_DATE = re.compile(
-    r"^([A-ZĐÀ-Ỹ][^,\d]{1,40}),\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_NUMBER_LINE = re.compile(r"^Số\s*(?:hiệu)?\s*:?\s*(.*)$", re.I)
+NUMBER = re.compile(
+    r"(?<![\w/])(\d[\d ]{0,8})?\s*/\s*((?:\d{4}\s*/\s*)?(?:[A-ZĐ][A-ZĐa-zđ0-9&]*)(?:\s*-\s*[A-ZĐ][A-ZĐa-zđ0-9&]*)*)")
+_DATE = re.compile(r"ngày\s*(\d{1,2}|[._…\s]*)\s*tháng\s*(\d{1,2}|[._…\s]*)\s*năm\s*(\d{4})", re.I)
+_PLACE_DATE = re.compile(r"((?:(?:[A-ZĐÀ-Ỹ][^\s,]*|phố|xã|thị)\s+){0,4}[A-ZĐÀ-Ỹ][^\s,]*)\s*,\s*(?=ngày\b)")
 _NUM_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
-_VN_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_EFFECTIVE = re.compile(
-    r"có hiệu lực(?: thi hành)?(?: kể)? từ (ngày thông qua|ngày ký(?: ban hành)?|"
-    r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|ngày\s+\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
+_KINDS = ("NGHỊ QUYẾT LIÊN TỊCH", "THÔNG TƯ LIÊN TỊCH", "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "KẾ HOẠCH",
+          "CHỈ THỊ", "THÔNG BÁO", "BÁO CÁO", "TỜ TRÌNH", "NGHỊ ĐỊNH", "THÔNG TƯ", "HIẾN PHÁP",
+          "PHÁP LỆNH", "LUẬT", "CHƯƠNG TRÌNH", "HƯỚNG DẪN", "ĐỀ ÁN", "CÔNG ĐIỆN", "QUY CHẾ",
+          "QUY ĐỊNH", "CÔNG VĂN", "KẾT LUẬN")
+_KIND_LINE = re.compile(r"^(" + "|".join(_KINDS) + r")(?:\s+(.*))?$")
+CODES = {"NQ": "Nghị quyết", "QĐ": "Quyết định", "KH": "Kế hoạch", "CT": "Chỉ thị", "TB": "Thông báo",
+         "BC": "Báo cáo", "TTr": "Tờ trình", "NĐ": "Nghị định", "TT": "Thông tư", "QH": "Luật",
+         "CTr": "Chương trình", "HD": "Hướng dẫn", "ĐA": "Đề án", "CĐ": "Công điện", "KL": "Kết luận",
+         "NQLT": "Nghị quyết liên tịch", "TTLT": "Thông tư liên tịch", "PL": "Pháp lệnh", "QC": "Quy chế"}
+# National issuers by the code that ends their numbers ("47/2020/NĐ-CP"): a broken letterhead.
+ISSUER_CODES = {"CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ", "QH": "Quốc hội",
+                "UBTVQH": "Ủy ban Thường vụ Quốc hội", "BTC": "Bộ Tài chính", "BNV": "Bộ Nội vụ",
+                "BTP": "Bộ Tư pháp", "BCA": "Bộ Công an", "BQP": "Bộ Quốc phòng", "BYT": "Bộ Y tế",
+                "BCT": "Bộ Công Thương", "BXD": "Bộ Xây dựng", "VPCP": "Văn phòng Chính phủ",
+                "NHNN": "Ngân hàng Nhà nước Việt Nam", "BGDĐT": "Bộ Giáo dục và Đào tạo"}
 _ISSUER = re.compile(
-    r"^(HỘI ĐỒNG NHÂN DÂN|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|BỘ|SỞ|CHÍNH PHỦ|QUỐC HỘI|THỦ TƯỚNG)"
-    r"(\s+(TỈNH|THÀNH PHỐ|HUYỆN|XÃ|PHƯỜNG|QUẬN|THỊ XÃ)\s+[A-ZĐÀ-Ỹ ]+|\s+[A-ZĐÀ-Ỹ ,]+)?$")
-_TYPES = {
-    "NQ": "Nghị quyết", "QĐ": "Quyết định", "KH": "Kế hoạch", "CT": "Chỉ thị", "TB": "Thông báo",
-    "BC": "Báo cáo", "TTr": "Tờ trình", "CV": "Công văn", "HD": "Hướng dẫn", "NĐ": "Nghị định",
-    "TT": "Thông tư", "QH": "Luật", "CTr": "Chương trình", "ĐA": "Đề án",
-}
-_TYPE_LINE = re.compile(r"^(NGHỊ QUYẾT|QUYẾT ĐỊNH|KẾ HOẠCH|CHỈ THỊ|THÔNG BÁO|BÁO CÁO|TỜ TRÌNH|"
-                        r"NGHỊ ĐỊNH|THÔNG TƯ|CHƯƠNG TRÌNH|HƯỚNG DẪN|ĐỀ ÁN|LUẬT)(?: [A-ZĐÀ-Ỹ ]+)?$")
-_LOWER_WORDS = {"hội", "đồng", "nhân", "dân", "ủy", "ban", "tỉnh", "thành", "phố", "huyện", "xã",
-                "phường", "quận", "thị", "bộ", "sở", "chính", "phủ", "quốc", "thủ", "tướng"}
+    r"^(HỘI ĐỒNG NHÂN DÂN|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|UBND|HĐND|BỘ|SỞ|CHÍNH PHỦ|QUỐC HỘI|THỦ TƯỚNG|"
+    r"VĂN PHÒNG|BAN|CỤC|TỔNG CỤC|ỦY BAN|THƯỜNG TRỰC|ĐOÀN|TÒA ÁN|VIỆN|KIỂM TOÁN|NGÂN HÀNG|TỈNH ỦY|"
+    r"HUYỆN ỦY|ĐẢNG ỦY|MẶT TRẬN|CÔNG AN|BỘ CHỈ HUY|KHO BẠC|CHI CỤC|TRUNG TÂM|BẢO HIỂM)\b")
+_UNIT = re.compile(r"^(TỈNH|THÀNH PHỐ|HUYỆN|XÃ|PHƯỜNG|QUẬN|THỊ XÃ|THỊ TRẤN|ĐẶC KHU)\b")
+_NOT_ISSUER = re.compile(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|Độc lập|^Số\b")
+_BODY_START = re.compile(r"^(Căn cứ|Xét|Theo đề nghị|Thực hiện|Kính gửi|Điều \d|Chương|Phần|[IVX]+\.|\d+\.|"
+                         r"\(Ban hành kèm|\(Kèm theo|LỜI NÓI ĐẦU|LỜI MỞ ĐẦU|Lời nói đầu)")
+_SIGN_PREFIX = re.compile(r"^(TM|KT|TL|TUQ|Q|Q\. ?)\.\s")
+_POSITION = re.compile(r"^(PHÓ |Q\. )?(CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|TRƯỞNG BAN|CHÁNH VĂN PHÒNG|"
+                       r"CHỦ NHIỆM|TỔNG THƯ KÝ|TRƯỞNG ĐOÀN|VIỆN TRƯỞNG|CHÁNH ÁN|TỔNG KIỂM TOÁN|THỐNG ĐỐC|"
+                       r"CỤC TRƯỞNG|TỔNG GIÁM ĐỐC|BÍ THƯ|TRƯỞNG PHÒNG)\b")
+_SIGNED = re.compile(r"\((đã ký|Đã ký|ký)[^)]*\)|\[?đã ký\]?", re.I)
+_SIGNED_LINE = re.compile(r"^(.{2,80}?)\s*\((?:đã ký|ký)[^)]*\)\s*(.*)$", re.I)  # "Chủ tịch Quốc hội (Đã ký) Tên"
+_EFFECTIVE = re.compile(
+    r"(có hiệu lực|hiệu lực thi hành)(?: thi hành)?(?:\s*(?:kể\s*)?từ|\s+sau)\s+(?:ngày\s*)?"
+    r"(?:(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4})|(ngày )?(ký|ký ban hành|ban hành|thông qua)|"
+    r"(\d{1,3})\s*ngày,?\s*(?:kể\s*)?từ\s*ngày\s*(?:ký|ban hành|thông qua|công bố))", re.I)
+_SELF = re.compile(r"\b(Nghị quyết|Quyết định|Thông tư|Nghị định|Luật|Kế hoạch|Chỉ thị|Hiến pháp|Văn bản|Pháp lệnh)"
+                   r"\s+này\b")
+_PASSED = re.compile(r"thông qua (?:ngày|vào ngày)\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.I)
+_LOWER_WORDS = {"hội", "đồng", "nhân", "dân", "ủy", "uỷ", "ban", "tỉnh", "thành", "phố", "huyện", "xã", "phường",
+                "quận", "thị", "trấn", "đặc", "khu", "thường", "trực", "và", "các", "của"}
 
 
 def extract_meta(doc: CleanDocument) -> DocMeta:
-    """Document metadata: table values win; the header fills what the table lacks."""
-    table = {k.lower(): v for k, v in doc.header.items()}
+    """Document metadata: the document's own header and signature; the web box fills gaps."""
+    box = {k.lower(): v.strip() for k, v in doc.header.items()}
     lines = doc.text.split("\n")
     head = lines[:HEAD_LINES]
-
-    number = table.get("số hiệu") or _first(_NUMBER, head, 1)
-    place, issued_from_text = _place_date(head)
-    issued = _iso(table.get("ngày ban hành", "")) or issued_from_text
-    # The longest issuing-body line: "HỘI ĐỒNG NHÂN DÂN TỈNH CAO BẰNG" beats "HỘI ĐỒNG NHÂN DÂN".
-    issuers = [line for line in head if _ISSUER.match(line) and len(line) < 80 and "VIỆT NAM" not in line]
-    issuer = _agency_case(max(issuers, key=len)) if issuers else table.get("cơ quan ban hành", "")
+    number, code = _number(head)
+    if not number and not code and box.get("số hiệu"):
+        number, code = _number([f"Số: {box['số hiệu']}"])
+    place, issued = _place_date(head)
+    issued = issued or _iso(box.get("ngày ban hành", "")) or _passed(lines)
+    kind, kind_at = _kind(head, code)
+    kind = kind or box.get("loại văn bản", "")
+    issuer = _issuer(head[:kind_at] if kind_at is not None else head) or _issuer_code(code) \
+        or (_issuer(head[kind_at:]) if kind_at is not None else "") or box.get("cơ quan ban hành", "")
     place = place or _place_of(issuer)
-    doc_type = table.get("loại văn bản") or _type_of(number, head)
-    title = table.get("trích yếu") or _title(head, table.get("tiêu đề", ""), place)
-    effective = _iso(table.get("ngày có hiệu lực", "")) or _effective(doc.text, issued)
-    signer = table.get("người ký") or _signer(lines)
-
-    if number:
-        doc_id = _slug(number) + (("-" + _slug(place)) if place else "")
-    else:
-        doc_id = "doc-" + doc.sha256[:12]
-    return DocMeta(doc_id=doc_id, number=number, type=doc_type, issuer=issuer, issued=issued,
-                   effective=effective, signer=signer, fields=table.get("lĩnh vực", ""),
-                   title=title, place=place, source=doc.source, sha256=doc.sha256)
+    title, raw_title = _title(head, kind_at, box.get("tiêu đề", ""), place)
+    signer, signer_title = _signature(lines)
+    signer = signer or box.get("người ký", "")
+    effective = _effective(doc.text, issued) or _iso(box.get("ngày có hiệu lực", "") or box.get("ngày hiệu lực", ""))
+    doc_id = _doc_id(number, kind, place, issuer, title, doc.sha256)
+    return DocMeta(doc_id=doc_id, number=number, type=kind, issuer=issuer, issued=issued,
+                   effective=effective, signer=signer, fields=box.get("lĩnh vực", ""), title=title,
+                   place=place, source=doc.source, sha256=doc.sha256, signer_title=signer_title,
+                   relations=tuple(relations(doc.text, raw_title, number)), based_on=tuple(based_on(doc.text, number)))
 
 
-def _first(pattern: re.Pattern, lines: list[str], group: int) -> str:
-    for line in lines:
-        m = pattern.search(line)
-        if m:
-            return m.group(group).strip(" .;|")
-    return ""
+def normalize_number(digits: str, suffix: str) -> str:
+    """'0204', 'KH-UBND' -> '0204/KH-UBND'; '12 ', '2025 / NQ - HĐND' -> '12/2025/NQ-HĐND'."""
+    return re.sub(r"\s+", "", f"{digits}/{suffix}") if digits.strip() else ""
 
 
-def _place_date(head: list[str]) -> tuple[str, str]:
-    for line in head:
-        m = _PLACE_DATE.match(line)
-        if m:
-            return m.group(1).strip(), _ymd(m.group(4), m.group(3), m.group(2))
+def _number(head: list[str]) -> tuple[str, str]:
+    """(number, its code after the last '/': 'KH-UBND'); ('', code) for a draft's blank number."""
+    for i, line in enumerate(head):
+        m = _NUMBER_LINE.match(line)
+        if not m:
+            continue
+        candidates = [m.group(1)] + [head[j] for j in range(i + 1, min(i + 4, len(head)))]
+        for text in candidates:
+            n = NUMBER.match(text.strip())
+            if n:
+                suffix = re.sub(r"\s+", "", n.group(2))
+                code = suffix.split("/")[-1]
+                return normalize_number(n.group(1) or "", suffix), code
+            if text is m.group(1) and re.match(r"^\s*(không số|\(không số\))", text, re.I):
+                return "", ""
     return "", ""
 
 
-def _ymd(y: str, m: str, d: str) -> str:
-    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
-
-
 def _iso(value: str) -> str:
-    """'11/12/2025' or 'ngày 11 tháng 12 năm 2025' -> '2025-12-11'; '' when not a date."""
-    m = _NUM_DATE.search(value) or None
+    """'11/12/2025' or 'ngày 11 tháng 12 năm 2025' -> '2025-12-11'; '' when not a whole date."""
+    m = _NUM_DATE.search(value or "")
     if m:
         return _ymd(m.group(3), m.group(2), m.group(1))
-    m = _VN_DATE.search(value)
-    return _ymd(m.group(3), m.group(2), m.group(1)) if m else ""
+    m = _DATE.search(value or "")
+    if m and m.group(1).strip().isdigit() and m.group(2).strip().isdigit():
+        return _ymd(m.group(3), m.group(2), m.group(1))
+    return ""
 
 
-def _agency_case(line: str) -> str:
-    """'HỘI ĐỒNG NHÂN DÂN TỈNH CAO BẰNG' -> 'Hội đồng nhân dân tỉnh Cao Bằng'."""
+def _ymd(y: str, m: str, d: str) -> str:
+    try:
+        return date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return ""
+
+
+def _place_date(head: list[str]) -> tuple[str, str]:
+    """'Lâm Đồng, ngày … tháng 12 năm 2025' -> ('Lâm Đồng', '') (a blank day gives no date)."""
+    for line in head:
+        m = _DATE.search(line)
+        if not m or not re.search(r",\s*$", line[:m.start()]):
+            continue
+        words = line[:m.start()].rstrip(" ,").split()
+        place: list[str] = []
+        for word in reversed(words):  # "… Hạnh phúc Thanh Hóa" -> "Thanh Hóa"
+            if word[:1].isupper() or word in ("phố", "xã", "thị"):
+                place.insert(0, word)
+            else:
+                break
+        while place and len(place[0]) > 1 and place[0].isupper() and place[0] != "TP.":
+            place.pop(0)  # "UBND Lâm Đồng" after a joined number line
+        if place and place[0] in ("phố", "xã", "thị"):
+            place.pop(0)
+        if place:
+            return " ".join(place[-5:]), _iso(line[m.start():m.end()])
+    return "", ""
+
+
+def _passed(lines: list[str]) -> str:
+    """A resolution without a dated letterhead: "… thông qua ngày 19 tháng 02 năm 2025"."""
+    for line in reversed(lines[-TAIL_LINES:]):
+        m = _PASSED.search(line)
+        if m:
+            return _ymd(m.group(3), m.group(2), m.group(1))
+    return ""
+
+
+def _kind(head: list[str], code: str) -> tuple[str, int | None]:
+    """The kind and the index of its line (None when it comes from 'V/v' or the number)."""
+    for i, line in enumerate(head):
+        m = _KIND_LINE.match(line.strip())
+        if m and not line.rstrip().endswith(":") and (m.group(2) is None or m.group(2).isupper()
+                                                       or m.group(2).startswith(("VỀ", "Về"))):
+            return m.group(1).capitalize(), i
+    if any(re.match(r"^V/v\b", line, re.I) for line in head):
+        return "Công văn", None
+    first = code.split("-")[0] if code else ""
+    if first in CODES:
+        return CODES[first], None
+    return ("Công văn" if first else ""), None
+
+
+def _issuer(head: list[str]) -> str:
+    """The letterhead's issuing body: 'ỦY BAN NHÂN DÂN' + 'TỈNH LÂM ĐỒNG'; of two levels
+    ('UBND TỈNH X' over 'SỞ Y'), the lower one, which issues."""
+    found = ""
+    for i, line in enumerate(head):
+        text = line.strip(" -_")
+        if not _ISSUER.match(text) or _NOT_ISSUER.search(text) or len(text) > 120 or not text.isupper():
+            continue
+        nxt = head[i + 1].strip(" -_") if i + 1 < len(head) else ""
+        if _UNIT.match(nxt) and nxt.isupper() and len(nxt) < 60:
+            text = f"{text} {nxt}"
+        found = text
+        if not (i + 1 < len(head) and any(_ISSUER.match(head[j]) and head[j].isupper() and not _UNIT.match(head[j])
+                                          for j in range(i + 1, min(i + 3, len(head))))):
+            break
+    if found and not _UNIT.search(found.split(" ", 4)[-1]):  # "HỘI ĐỒNG NHÂN DÂN" of a broken cell:
+        longer = [line.strip() for line in head if line.strip().startswith(found + " ") and line.isupper()
+                  and _UNIT.match(line.strip()[len(found) + 1:])]  # its full name further down
+        found = longer[0] if longer else found
+    return agency_case(found) if found else ""
+
+
+def _issuer_code(code: str) -> str:
+    org = code.split("-", 1)[1] if "-" in code else code
+    org = re.sub(r"\d+$", "", org)
+    return ISSUER_CODES.get(org, "")
+
+
+_FIXED_CASE = {"thủ tướng chính phủ": "Thủ tướng Chính phủ", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
+               "ủy ban thường vụ quốc hội": "Ủy ban Thường vụ Quốc hội", "văn phòng chính phủ": "Văn phòng Chính phủ"}
+
+
+def agency_case(line: str) -> str:
+    """'HỘI ĐỒNG NHÂN DÂN TỈNH CAO BẰNG' -> 'Hội đồng nhân dân tỉnh Cao Bằng',
+    'BỘ TÀI CHÍNH' -> 'Bộ Tài chính'."""
     if not line.isupper():
         return line
+    if line.lower() in _FIXED_CASE:
+        return _FIXED_CASE[line.lower()]
     words = line.lower().split()
     out = []
+    name_next = False  # after "tỉnh", "thành phố" …: a place name, every word capitalised
     for i, word in enumerate(words):
         if i == 0:
             out.append(word.capitalize())
-        elif word in _LOWER_WORDS and all(w in _LOWER_WORDS for w in words[:i]):
+            name_next = word in ("bộ", "sở", "cục", "ban", "văn", "tòa", "viện") and len(words) > 1
+            continue
+        if word in ("tỉnh", "phố", "huyện", "xã", "phường", "quận", "trấn", "khu") and i + 1 < len(words):
+            out.append(word)
+            name_next = "place"
+            continue
+        if name_next == "place":
+            out.append(word.capitalize())
+        elif name_next is True:
+            out.append(word.capitalize())
+            name_next = False
+        elif word == "và":
+            out.append(word)
+            name_next = True
+        elif word in _LOWER_WORDS or out[0] in ("Bộ", "Sở"):
             out.append(word)
         else:
-            out.append(word.capitalize())
+            out.append(word.capitalize() if word in ("chính", "quốc", "thủ") and i == 1 else word)
     return " ".join(out)
 
 
@@ -113,50 +255,126 @@ def _place_of(issuer: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-def _type_of(number: str, head: list[str]) -> str:
-    for line in head:
-        m = _TYPE_LINE.match(line)
-        if m:
-            return m.group(1).capitalize()
-    m = re.search(r"/([A-ZĐa-z]+)(?:-|\d|$)", number.split("/", 1)[-1] if number.count("/") > 1 else number)
-    return _TYPES.get(m.group(1), "") if m else ""
+def _title(head: list[str], kind_at: int | None, web_title: str, place: str) -> tuple[str, str]:
+    """The trích yếu (sentence case) and its text as printed: the 'V/v …' lines, else the lines
+    after the kind up to the body (lines of the same case as the first)."""
+    vv = next((i for i, line in enumerate(head) if re.match(r"^V/v\b", line, re.I)), None)
+    if vv is not None:
+        parts = [head[vv]]
+        for line in head[vv + 1:vv + 5]:
+            if _BODY_START.match(line) or _ISSUER.match(line) or len(line) > 200 or _DATE.search(line):
+                break
+            parts.append(line)
+    elif kind_at is not None:
+        m = _KIND_LINE.match(head[kind_at].strip())
+        parts = [m.group(2)] if m and m.group(2) else []
+        for line in head[kind_at + 1:kind_at + 5]:
+            if _BODY_START.match(line) or (_ISSUER.match(line) and line.isupper() and parts) or len(line) > 400 \
+                    or parts and line.isupper() != parts[0].isupper():
+                break
+            parts.append(line)
+    else:  # no kind line: a "VỀ …" subject line stands for the title
+        parts = [line for line in head if re.match(r"^(VỀ|Về)\s", line)][:1]
+    if not parts:
+        return web_title, web_title
+    raw = " ".join(" ".join(parts).split())
+    return _sentence_case(raw, web_title, place), raw
 
 
-def _title(head: list[str], web_title: str, place: str) -> str:
-    """The trích yếu: the 'VỀ …' / 'V/v …' line, in the web title's casing when it has one."""
-    line = next((l for l in head if re.match(r"^(VỀ|V/v|Về)\s", l)), "")
-    if not line:
-        return web_title
-    if line.isupper():
-        found = web_title.lower().find(line.lower())
-        if found >= 0:
-            line = web_title[found:found + len(line)]
+def _sentence_case(line: str, web_title: str, place: str) -> str:
+    """An all-caps title in sentence case (the web title's casing when it has the title);
+    document numbers and the place keep their case."""
+    if not line.isupper():
+        return line
+    found = web_title.lower().find(line.lower())
+    if found >= 0:
+        out = web_title[found:found + len(line)]
+    else:
+        out = line.lower()
+        if place:
+            out = re.sub(re.escape(place.lower()), place, out)
+        for number in re.findall(r"\S*\d\S*/\S+", line):
+            out = out.replace(number.lower(), number)
+    return out[:1].upper() + out[1:]
+
+
+def _signature(lines: list[str]) -> tuple[str, str]:
+    """(name, position block) of the first signature block: 'KT. CHỦ TỊCH' / 'PHÓ CHỦ TỊCH' / name."""
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"\(?(đã ký|Đã ký|ĐÃ KÝ)\)?", line.strip()) and 0 < i < len(lines) - 1:
+            name = _trailing_name(lines[i + 1].strip())
+            if name and name == lines[i + 1].strip():
+                return name, lines[i - 1].strip()  # "Chủ tịch Quốc hội" / "(Đã ký)" / name
+        signed = _SIGNED_LINE.match(line.strip())
+        if signed and _trailing_name(signed.group(2)) == signed.group(2).strip() and signed.group(2).strip():
+            return signed.group(2).strip(), signed.group(1).strip()
+        text = _SIGNED.sub(" ", line).strip()
+        if not (_SIGN_PREFIX.match(text) or _POSITION.match(text) and text.isupper()):
+            continue
+        block = [text]
+        for nxt in lines[i + 1:i + 6]:
+            nxt = _SIGNED.sub(" ", nxt).strip()
+            if not nxt:
+                continue
+            name = _trailing_name(nxt)
+            if name and nxt == name:
+                return name, " ".join(block)
+            if _SIGN_PREFIX.match(nxt) or _POSITION.match(nxt) or nxt.isupper():
+                block.append(nxt)
+                if name := _trailing_name(nxt):
+                    return name, " ".join(block)[: -len(name)].strip()
+                continue
+            break
+        name = _trailing_name(text)
+        if name:
+            return name, text[: -len(name)].strip()
+    return "", ""
+
+
+def _trailing_name(text: str) -> str:
+    """A Vietnamese name ending the text: 2-5 words, each capitalised ('Nguyễn Thị Bích Ngọc')."""
+    words = text.split()
+    name: list[str] = []
+    for word in reversed(words):
+        if len(word) > 1 and word[0].isupper() and word[1:].islower() and word.isalpha() or (
+                len(word) == 1 and word.isupper() and word.isalpha()):
+            name.insert(0, word)
+            if len(name) == 5:
+                break
         else:
-            line = line.lower().replace(place.lower(), place) if place else line.lower()
-        line = line[0].upper() + line[1:]
-    return line
+            break
+    return " ".join(name) if 2 <= len(name) <= 5 else ""
 
 
 def _effective(text: str, issued: str) -> str:
-    m = _EFFECTIVE.search(text)
-    if not m:
+    """The date the document takes effect, from the sentence saying so about itself."""
+    best = None
+    for m in _EFFECTIVE.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        sentence_head = text[max(start, m.start() - 120):m.start()]
+        own = bool(_SELF.search(sentence_head))
+        if best is None or own and not best[0]:
+            best = (own, m)
+        if own:
+            break
+    if best is None:
         return ""
-    phrase = m.group(1).lower()
-    if phrase.startswith(("ngày thông qua", "ngày ký")):
+    m = best[1]
+    if m.group(4):
+        return _ymd(m.group(4), m.group(3), m.group(2))
+    if m.group(6) and issued:
         return issued
-    return _iso(phrase)
-
-
-def _signer(lines: list[str]) -> str:
-    """The name under the signature block: a Title Case line after 'CHỦ TỊCH', 'TM. …' etc."""
-    for i in range(len(lines) - 1, max(len(lines) - 15, 0), -1):
-        line = lines[i]
-        words = line.split()
-        if 2 <= len(words) <= 5 and all(w[:1].isupper() and not w.isupper() for w in words):
-            prev = " ".join(lines[max(i - 3, 0):i])
-            if re.search(r"CHỦ TỊCH|GIÁM ĐỐC|TRƯỞNG|TM\.|KT\.|Đã ký", prev):
-                return line
+    if m.group(7) and issued:
+        return (date.fromisoformat(issued) + timedelta(days=int(m.group(7)))).isoformat()
     return ""
+
+
+def _doc_id(number: str, kind: str, place: str, issuer: str, title: str, sha: str) -> str:
+    if number:
+        return _slug(number) + (("-" + _slug(place)) if place else "")
+    if title:
+        return _slug(" ".join(x for x in (kind, place or issuer, title) if x))[:80].rstrip("-")
+    return "doc-" + sha[:12]
 
 
 def _slug(text: str) -> str:

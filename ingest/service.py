@@ -21,7 +21,7 @@ log = logging.getLogger("vnqa")
 @dataclass(frozen=True)
 class FileResult:
     path: str
-    status: str  # added | updated | unchanged | duplicate | failed
+    status: str  # added | updated | unchanged | alternate | duplicate | failed
     doc_id: str = ""
     chunks: int = 0
     error: str = ""  # English, for logs and stderr
@@ -43,11 +43,12 @@ class IngestReport:
 
     def summary(self) -> str:
         counts = {s: sum(r.status == s for r in self.results)
-                  for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+                  for s in ("added", "updated", "unchanged", "alternate", "duplicate", "failed")}
         done = counts["added"] + counts["updated"]
         return (f"{done} documents indexed ({counts['added']} new, {counts['updated']} updated), "
-                f"{counts['unchanged']} unchanged, {counts['duplicate']} duplicates, "
-                f"{counts['failed']} failed; {self.chunks} chunks; {self.seconds:.1f} s")
+                f"{counts['unchanged']} unchanged, {counts['alternate']} other copies of indexed documents, "
+                f"{counts['duplicate']} duplicates, {counts['failed']} failed; {self.chunks} chunks; "
+                f"{self.seconds:.1f} s")
 
 
 def index_files(store, paths: list[str | Path], settings: Settings, progress: bool = True,
@@ -70,6 +71,11 @@ def _index_one(store, path: Path, settings: Settings, i: int, n: int, on_file) -
     try:
         doc = process_file(path, settings)
         status = store.upsert(doc)
+        if status == "alternate":
+            label = doc.meta.label
+            return FileResult(str(path), status, doc.meta.doc_id, 0,
+                              f"{path}: another copy of {doc.meta.doc_id} ({label}); the indexed copy has the better text",
+                              f"{path.name}: bản khác của {label} (đã có bản chữ tốt hơn, giữ bản đang có)")
         return FileResult(str(path), status, doc.meta.doc_id, len(doc.chunks))
     except DuplicateDocument as e:
         return FileResult(str(path), "duplicate", e.doc_id, 0, str(e), e.user_message)

@@ -1,9 +1,12 @@
 """Stage 4: CleanDocument -> [Section], the hierarchy of Vietnamese legal and planning documents.
 
-Recognised, line by line: the metadata block of web copies, the header, the "Căn cứ …" preamble,
-Phần / Chương / Mục / Điều N., roman plan headings "I.", plan numbering "3.", "3.1.", "3.1.7.",
-khoản "1." (a numbered line that is a sentence rather than a title), điểm "a)", grouped items
-("- Chỉ tiêu kinh tế:" then "(1)" … "(11)"), and the signature block after "./.".
+Recognised, line by line (a line is a paragraph): the metadata block of web copies, the header,
+the "Căn cứ …" preamble, Phần / Chương / Mục / Điều N., "A." parts and roman plan headings "I.",
+plan numbering "3.", "3.1.", "3.1.7.", khoản "1." (a numbered line that is a sentence rather
+than a title), điểm "a)", grouped items ("- Chỉ tiêu kinh tế:" then "(1)" … "(11)"), the
+recipients ("Nơi nhận") and signature blocks at the end of the body, and annexes ("PHỤ LỤC …")
+after it. Table rows (CleanDocument.rows) belong to the section around their table; a table's
+group lines ("I. Hoàn thiện thể chế") are headings like any other.
 
 Never invents a heading: when numbering skips (3.1.5 -> 3.1.7) or a parent heading is missing
 (3.2.1 without 3.2), a section hangs under the nearest real ancestor, and text without a heading
@@ -15,15 +18,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .types import CleanDocument, Section
+from .types import LAYOUT_ROW, CleanDocument, Section
 
 # Labels for blocks that carry no heading of their own (names, not invented headings).
 INFO, HEADER, PREAMBLE, SIGNATURE = "Thông tin văn bản", "Phần mở đầu", "Căn cứ ban hành", "Phần ký"
+RECIPIENTS = "Nơi nhận"
 
 _PART = re.compile(r"^(?:PHẦN|Phần)\s+(THỨ\s+\S+|thứ\s+\S+|[IVXLC]+|\d+)\b\.?")
-_CHAPTER = re.compile(r"^(?:CHƯƠNG|Chương)\s+([IVXLC]+|\d+)\b\.?")
+_CHAPTER = re.compile(r"^(?:CHƯƠNG|Chương)\s+([IVXLC]+|\d+)\b\.?(?=\s*$|[.:]|\s+[A-ZĐ(“])")
+_FOREWORD = re.compile(r"^(LỜI NÓI ĐẦU|LỜI MỞ ĐẦU|Lời nói đầu)\s*$")
 _LEGAL_SECTION = re.compile(r"^(?:MỤC|Mục)\s+(\d+|[IVXLC]+)\b\.?(?!\d)")
-_ARTICLE = re.compile(r"^Điều\s+(\d+[a-z]?)\s*[.:]\s*")
+_ARTICLE = re.compile(r"^Điều\s+(\d+[a-z]?)(?:\s*[.:]\s*|\s*$)")
+_ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?([IVXLC]+|\d+(?:\.\d+)?[a-z]?))?\b\.?")
+_LETTER = re.compile(r"^([A-HJ-UWYZĐ])\.\s+\S")  # "A. …", not the roman "I.", "V.", "X."
+_RECIPIENTS = re.compile(r"^Nơi nhận\s*:?")
+_SIGNATURE_LINE = re.compile(r"^((TM|KT|TL|TUQ|Q)\.\s|(PHÓ )?(CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|"
+                             r"TRƯỞNG BAN|CHÁNH VĂN PHÒNG|CHỦ NHIỆM)\b)")
 _ROMAN = re.compile(r"^([IVXLC]+)\.\s+\S")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.\s+\S|^(\d{1,2}(?:\.\d{1,2})+)\s+[^\d\s]")
 _POINT = re.compile(r"^([a-zđ])\)\s+\S")
@@ -34,9 +44,9 @@ _END_MARK = re.compile(r"\./\.\s*$")
 HEADER_LINE_MAX = 200  # header lines are short; a longer line before any heading is prose
 
 # Nesting levels: a new section closes every open one at the same or a deeper level.
-_LEVEL = {"part": 0, "chapter": 1, "legal_section": 2, "article": 3, "roman": 4,
+_LEVEL = {"annex": -1, "part": 0, "chapter": 1, "legal_section": 2, "letter": 2, "article": 3, "roman": 4,
           "point": 12, "group": 13, "item": 14}
-_BLOCKS = ("info", "header", "preamble", "signature")
+_BLOCKS = ("info", "header", "preamble", "signature", "recipients")
 _NUMBER_LEVEL = 5  # + depth of the number (1 for "3.", 2 for "3.1.", …)
 
 
@@ -55,6 +65,7 @@ class _Open:
 def parse_structure(doc: CleanDocument) -> list[Section]:
     """All sections of the document in order, each with its path and character span."""
     lines = _lines_with_offsets(doc.text)
+    rows = {r.start for r in doc.rows if r.row != LAYOUT_ROW}  # a data table's lines: not structure
     info_keys = tuple(f"{k}:" for k in doc.header)
     opened: list[_Open] = []
     stack: list[_Open] = []
@@ -81,7 +92,25 @@ def parse_structure(doc: CleanDocument) -> list[Section]:
 
     for i, (start, line) in enumerate(lines):
         nxt = lines[i + 1][1] if i + 1 < len(lines) else ""
-        if after_end:
+        if start in rows:
+            if stack and stack[-1].kind in ("signature", "recipients"):
+                block("signature", SIGNATURE, start)
+            continue  # a table row: content of the section around its table
+        if after_end and _strong_heading(line):
+            after_end = False  # an attached regulation or an annex: body again
+        if m := _ANNEX.match(line):
+            body_started, after_end = True, False
+            push("annex", f"Phụ lục {m.group(1)}" if m.group(1) else "Phụ lục", line, start, _LEVEL["annex"])
+        elif _RECIPIENTS.match(line) and body_started:
+            after_end = True
+            stack.clear()
+            block("recipients", RECIPIENTS, start)
+        elif after_end and (_SIGNATURE_LINE.match(line) or not _strong_heading(line)):
+            if stack and stack[-1].kind == "recipients" and line.startswith(("-", "+", "•")):
+                continue  # one more recipient
+            block("signature", SIGNATURE, start)
+        elif body_started and _signs(lines, i):
+            after_end = True
             block("signature", SIGNATURE, start)
         elif not body_started and info_keys and (line.startswith(info_keys) or (i == 0 and nxt.startswith(info_keys))):
             block("info", INFO, start)
@@ -94,9 +123,15 @@ def parse_structure(doc: CleanDocument) -> list[Section]:
         elif m := _CHAPTER.match(line):
             body_started = True
             push("chapter", f"Chương {m.group(1)}", line, start, _LEVEL["chapter"])
+        elif _FOREWORD.match(line):
+            body_started = True
+            push("chapter", "Lời nói đầu", line, start, _LEVEL["chapter"])
         elif (m := _LEGAL_SECTION.match(line)) and len(line) < 150:
             body_started = True
             push("legal_section", f"Mục {m.group(1)}", line, start, _LEVEL["legal_section"])
+        elif (m := _LETTER.match(line)) and _is_title(line) and (line.isupper() or len(line) < 100):
+            body_started = True
+            push("letter", f"{m.group(1)}.", line, start, _LEVEL["letter"])
         elif m := _ARTICLE.match(line):
             body_started = True
             push("article", f"Điều {m.group(1)}", line, start, _LEVEL["article"])
@@ -124,10 +159,37 @@ def parse_structure(doc: CleanDocument) -> list[Section]:
                 stack.clear()
             elif not (stack and stack[-1].kind == "preamble"):
                 block("header", HEADER, start)
-        if _END_MARK.search(line):
+        if _END_MARK.search(line) and body_started:
             after_end = True
+        after_end = after_end and body_started
 
     return _close(opened, len(doc.text))
+
+
+def _signs(lines: list[tuple[int, str]], i: int) -> bool:
+    """Line i opens a signature block: "TM./KT./TL. …", or a position ("PHÓ CHỦ TỊCH", "Chủ tịch
+    Quốc hội") with the signer's name or "(Đã ký)" within the next three lines."""
+    line = lines[i][1]
+    if re.match(r"^(TM|KT|TL|TUQ)\.\s", line):
+        return True
+    if not _SIGNATURE_LINE.match(line.upper()) or len(line.split()) > 8:
+        return False
+    for _, nxt in lines[i + 1:i + 4]:
+        if re.match(r"^\(?(đã ký|Đã ký|ĐÃ KÝ)", nxt) or _is_name(nxt):
+            return True
+    return False
+
+
+def _is_name(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
+
+
+def _strong_heading(line: str) -> bool:
+    """A heading that starts the body again after a signature (an attached regulation's
+    chapters and articles, an annex's parts)."""
+    return bool(_ANNEX.match(line) or _CHAPTER.match(line) or _ARTICLE.match(line) or _PART.match(line)
+                or (_ROMAN.match(line) or _LETTER.match(line)) and _is_title(line) and line.isupper())
 
 
 def _not_prefix(top: _Open, number: str) -> bool:

@@ -4,11 +4,13 @@ its agency, period, sector and span in CleanDocument.text."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
-from .spans import MARKER, alternation, heading_title, line_end, trim
+from .spans import MARKER, alternation, heading_title, trim
+from .tables import data_rows
 from .text import fold, normalize, sentence_spans
-from .types import CleanDocument, DocMeta, Section, Task
+from .types import LAYOUT_ROW, CleanDocument, DocMeta, Section, Task
 
 
 _NO_TASKS = {"info", "header", "preamble", "signature", "group"}
@@ -49,11 +51,13 @@ _SHORT_PARAGRAPH = 200  # a plan paragraph up to this long is its own task text
 _TABLE_SECTION = "Bảng phân công"
 
 # Header roles, tried in order on the folded header text ("Thời gian thực hiện" is a period).
-_COLUMNS = (("cooperating", ("phoi hop",)), ("period", ("thoi gian", "thoi han", "tien do")),
+_COLUMNS = (("unit", ("don vi tinh", "dvt")), ("cooperating", ("phoi hop",)),
+            ("period", ("thoi gian", "thoi han", "tien do")),
             ("task", ("nhiem vu", "noi dung", "cong viec")),
             ("agency", ("chu tri", "thuc hien", "trach nhiem", "co quan", "don vi")))
 
 _GROUP_TT = re.compile(r"[IVXLC]+\.?|[A-ZĐ]\.?")  # "I", "II.", "A": a group row's number
+_TASK_HEADING = re.compile(r"\b(nhiem vu|giai phap|phan cong|to chuc thuc hien)\b")
 
 
 def extract_tasks(meta: DocMeta, doc: CleanDocument, sections: list[Section]) -> list[Task]:
@@ -67,20 +71,29 @@ def extract_tasks(meta: DocMeta, doc: CleanDocument, sections: list[Section]) ->
     by_path = {s.path: s for s in sections}
     text, out = doc.text, []
     since = int(meta.issued[:4]) if meta.issued[:4].isdigit() else 0
+    table_lines = sorted((r.start, r.end) for r in doc.rows if r.row != LAYOUT_ROW)
     for i, sec in enumerate(sections):
         if sec.kind in _NO_TASKS or sec.kind == "item" and _is_target_list(sec, by_path):
             continue
         own_end = min(sec.end, sections[i + 1].start) if i + 1 < len(sections) else sec.end
         chain = [p for k in range(len(sec.path), 0, -1) if (p := by_path.get(sec.path[:k]))]
+        # A plan paragraph is a task (even naming no agency) only under a heading about tasks.
         plan = next((p for p in chain if p.kind == "plan"), None)
+        if plan and not any(_TASK_HEADING.search(fold(p.heading)) for p in chain):
+            plan = None
         sector = heading_title(plan.heading) if plan else next((t for p in chain if (t := heading_title(p.heading))), "")
         for ps, pe in _paragraphs(text, sec.start, own_end, skip_heading=sec.kind == "plan"):
-            if " | " in text[ps:pe]:
-                continue  # a rendered table row: see _table_tasks
+            if _in_table(table_lines, ps):
+                continue  # a rendered table line: see _table_tasks
             found = [_plan_task(text[ps:pe], ps, pe)] if plan else _assignments(text, ps, pe)
             out.extend(Task(doc_id=meta.doc_id, number=meta.number, section=sec.name, sector=sector,
                             period=_period(t["task"], since), **t) for t in found)
     return out + _table_tasks(meta, doc, sections, since)
+
+
+def _in_table(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos <= spans[i][1]
 
 
 def _is_target_list(item: Section, by_path: dict[tuple[str, ...], Section]) -> bool:
@@ -182,52 +195,49 @@ def _period(task: str, since: int = 0) -> str:
 
 
 def _table_tasks(meta: DocMeta, doc: CleanDocument, sections: list[Section], since: int) -> list[Task]:
-    """Rows of assignment tables (TT | Nhiệm vụ | Cơ quan chủ trì | Phối hợp | Thời gian …)."""
-    out, cursor = [], 0
-    for table in doc.tables:
-        header = [_cell(c) for c in table[0]] if table else []
-        cols: dict[str, int] = {}
-        for n, h in enumerate(map(fold, header)):
-            role = "tt" if h in ("tt", "stt") else next(
-                (r for r, keys in _COLUMNS if any(k in h for k in keys)), "")
-            if role:
-                cols.setdefault(role, n)
+    """Rows of assignment tables (TT | Nhiệm vụ | Cơ quan chủ trì | Phối hợp | Thời gian …): a
+    table whose header names a task column and an agency or time column. A group line of the
+    table ("I. Hoàn thiện thể chế") is the sector of the rows below it."""
+    out: list[Task] = []
+    sector_of: dict[int, str] = {}
+    rows_of: dict[int, dict[int, tuple]] = {}
+    for span in doc.rows:
+        if span.row == LAYOUT_ROW or span.table >= len(doc.tables):
+            continue
+        if span.table not in rows_of:
+            rows_of[span.table] = {i: (row, header, is_h) for i, row, header, is_h in data_rows(doc.tables[span.table])}
+        if span.row < 0:
+            line = doc.text[span.start:span.end]
+            if " | " not in line:  # a group line ("I. Hoàn thiện thể chế"), not a header
+                sector_of[span.table] = _cell(line)
+            continue
+        row, header, _ = rows_of[span.table].get(span.row, ((), (), True))
+        cols = _roles(header)
         if "task" not in cols or not {"agency", "period"} & cols.keys():
-            continue  # not an assignment table
-        sector = ""
-        for row in table[1:]:
-            cells = [_cell(c) for c in row] + [""] * len(header)
-            get = {role: cells[n] for role, n in cols.items()}
-            filled = [c for n, c in enumerate(cells) if c and n != cols.get("tt")]
-            if cells[:len(header)] == header or not get["task"] and not filled:
-                continue  # the header repeated after a page break, or an empty row
-            if not (get.get("agency") or get.get("cooperating") or get.get("period")) and (
-                    not get["tt"] or _GROUP_TT.fullmatch(get["tt"]) if "tt" in cols else len(filled) == 1):
-                sector = " ".join(filled)  # "I | Lĩnh vực kinh tế": a group row
-                continue
-            if not get["task"]:
-                continue
-            start, end = _locate(doc.text, get["task"], cursor)
-            cursor, line = max(cursor, end), doc.text[start:end]
-            where = next((s.name for s in reversed(sections) if end and s.start <= start <= s.end), "")
-            out.append(Task(doc_id=meta.doc_id, number=meta.number, section=where or _TABLE_SECTION,
-                            sector=sector, task=get["task"], agency=get.get("agency", ""),
-                            cooperating=get.get("cooperating", ""), start=start, end=end,
-                            period=get.get("period") or _period(get["task"], since),
-                            text=line if "|" in line else " | ".join(_cell(c) for c in row)))
+            continue
+        if len(row) != len(header):
+            continue  # a row with merged cells cannot be aligned to the header
+        get = {role: _cell(row[n]) for role, n in cols.items()}
+        if not get["task"]:
+            continue
+        where = next((s.name for s in reversed(sections) if s.start <= span.start <= s.end), "")
+        out.append(Task(doc_id=meta.doc_id, number=meta.number, section=where or _TABLE_SECTION,
+                        sector=sector_of.get(span.table, ""), task=get["task"], agency=get.get("agency", ""),
+                        cooperating=get.get("cooperating", ""), start=span.start, end=span.end,
+                        period=get.get("period") or _period(get["task"], since),
+                        text=doc.text[span.start:span.end]))
     return out
 
 
-def _locate(text: str, needle: str, cursor: int) -> tuple[int, int]:
-    """The line holding `needle` at or after `cursor`, a rendered "a | b" row first; else (0, 0)."""
-    fallback = None
-    for pos in (m.start() + cursor for m in re.finditer(re.escape(needle), text[cursor:])):
-        a = text.rfind("\n", 0, pos) + 1
-        b = line_end(text, a)
-        if "|" in text[a:b]:
-            return a, b
-        fallback = fallback or (a, b)
-    return fallback or (0, 0)
+def _roles(header: tuple[str, ...]) -> dict[str, int]:
+    """Column index of each role the header names (the first column per role)."""
+    cols: dict[str, int] = {}
+    for n, h in enumerate(map(fold, header)):
+        role = "tt" if h.strip() in ("tt", "stt", "so tt") else next(
+            (r for r, keys in _COLUMNS if any(k in h for k in keys)), "")
+        if role:
+            cols.setdefault(role, n)
+    return cols
 
 
 def _cell(value: str | None) -> str:

@@ -28,20 +28,54 @@ Table = tuple[Row, ...]
 
 @dataclass(frozen=True)
 class RawDocument:
-    text: str
+    text: str  # pages separated by "\f"; table lines tagged by the loader (ingest.layout.HARD)
     source: str  # the file path as given
     format: str  # txt | md | html | docx | pdf
-    tables: tuple[Table, ...] = ()  # tables found by structured loaders (docx, html)
+    tables: tuple[Table, ...] = ()  # tables found by structured loaders (docx, html, md)
+
+
+HEADER_ROW, LAYOUT_ROW = -1, -2  # RowSpan.row of a data table's header/group lines, of layout lines
+
+
+@dataclass(frozen=True)
+class RowSpan:
+    """Where a rendered table line sits in CleanDocument.text."""
+
+    start: int
+    end: int
+    table: int  # index into CleanDocument.tables
+    row: int  # the table's row index; HEADER_ROW (header, group line) or LAYOUT_ROW (letterhead …)
 
 
 @dataclass(frozen=True)
 class CleanDocument:
-    text: str  # NFC, one tone placement, junk and repeated blocks removed
+    text: str  # NFC, one tone placement, one paragraph per line, junk and repeats removed
     source: str
     format: str
     sha256: str  # of the cleaned text: identical content under two names is one document
     tables: tuple[Table, ...] = ()
     header: dict = field(default_factory=dict, hash=False, compare=False)  # metadata-table rows
+    pages: tuple[tuple[int, int], ...] = ()  # (offset, page) where each PDF page starts
+    rows: tuple[RowSpan, ...] = ()  # the table lines, in order
+
+    def page_at(self, offset: int) -> int:
+        """The PDF page of a character offset (0 when the source has no pages)."""
+        page = 0
+        for start, n in self.pages:
+            if start > offset:
+                break
+            page = n
+        return page
+
+
+@dataclass(frozen=True)
+class Relation:
+    """What a document does to another one, by number: amends | replaces | repeals."""
+
+    kind: str
+    target: str  # the other document's number, no spaces ("09/2022/NQ-HĐND")
+    start: int = 0  # span of the sentence saying so in CleanDocument.text
+    end: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,14 +92,25 @@ class DocMeta:
     place: str = ""
     source: str = ""
     sha256: str = ""
+    signer_title: str = ""  # "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"
+    relations: tuple[Relation, ...] = ()
+    based_on: tuple[str, ...] = ()  # numbers of the documents its "Căn cứ …" lines cite
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @property
     def label(self) -> str:
-        """How a citation names the document: '70/NQ-HĐND' or its title."""
-        return self.number or self.title or self.doc_id
+        """How a citation names the document: its number, else its kind and title."""
+        if self.number:
+            return self.number
+        if self.title:
+            kind = self.type or "Văn bản"
+            title = self.title if len(self.title) <= 70 else self.title[:70].rsplit(" ", 1)[0] + "…"
+            if title.lower().startswith(("v/v ", "về ")) or title.lower().startswith(kind.lower()):
+                return f"{kind} {title}" if not title.lower().startswith(kind.lower()) else title
+            return f"{kind} {title[:1].lower()}{title[1:]}"
+        return self.doc_id
 
 
 @dataclass(frozen=True)
@@ -91,8 +136,9 @@ class Chunk:
     start: int  # character span in CleanDocument.text
     end: int
     text: str
-    kind: str = "paragraph"  # the kind of the section it belongs to, or "paragraph"
+    kind: str = "paragraph"  # the kind of the section it belongs to, "table", or "paragraph"
     words: str = ""  # underthesea word segmentation (space separated, syllables joined by "_")
+    page: int = 0  # the PDF page the chunk starts on (0: the source has no pages)
 
     @property
     def section(self) -> str:

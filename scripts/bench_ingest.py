@@ -2,6 +2,8 @@
 bundled resolution and on the ALQAC law corpus (read from ../shared, never copied).
 
     python scripts/bench_ingest.py [--alqac-docs 300] [--backends torch,openvino]
+    python scripts/bench_ingest.py --real [DIR]   time per document of the dev corpus (reading,
+                                                  cleaning, structure, chunks; no embedding)
 
 Each configuration runs in its own process (so peak RSS is its own) with a fresh store and a fresh
 embedding cache (so nothing is served from cache). Prints one table; takes ~5-15 min on 2 cores.
@@ -21,6 +23,40 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ALQAC = ROOT.parent / "shared" / "benchmarks" / "alqac" / "corpus.jsonl"
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+
+
+def per_document(folder: Path) -> None:
+    """One row per file: pages, characters, chunks and seconds of `process_file` (median of 3)."""
+    import statistics
+
+    sys.path.insert(0, str(ROOT))
+    from ingest.errors import IngestError
+    from ingest.pipeline import find_files, process_file
+    from ingest.settings import Settings, configure_runtime
+
+    configure_runtime()
+    settings = Settings(embed_model="none")
+    files = find_files([folder])
+    process_file(ROOT / "data" / "70-NQ-HDND-2025-Cao-Bang-ke-hoach-KTXH-2026.txt", settings)  # warm-up
+    print("| document | format | pages | characters | chunks | seconds |\n|---|---|---|---|---|---|")
+    total = 0.0
+    for path in files:
+        times = []
+        try:
+            for _ in range(3):
+                started = time.perf_counter()
+                doc = process_file(path, settings)
+                times.append(time.perf_counter() - started)
+        except IngestError as e:
+            print(f"| `{path.name}` | {path.suffix[1:]} | | | | not read: {e.reason[:60]} |")
+            continue
+        seconds = statistics.median(times)
+        total += seconds
+        pages = doc.clean.pages[-1][1] if doc.clean.pages else ""
+        print(f"| `{path.name}` | {path.suffix[1:]} | {pages} | {len(doc.clean.text)} | {len(doc.chunks)} | "
+              f"{seconds:.2f} |")
+    print(f"\nTotal {total:.1f} s (median of 3 runs per file, lexical pipeline, 2 CPU cores).")
 
 
 def worker(corpus: str, model: str, backend: str, alqac_docs: int) -> dict:
@@ -67,7 +103,11 @@ def main() -> None:
     parser.add_argument("--alqac-docs", type=int, default=300, help="ALQAC articles (all: 2593)")
     parser.add_argument("--backends", default="torch,openvino")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--real", nargs="?", const=str(REAL), help="time per document of a folder")
     args = parser.parse_args()
+    if args.real:
+        per_document(Path(args.real))
+        return
     if args.worker:
         print(json.dumps(worker(**json.loads(args.worker))))
         return

@@ -14,6 +14,7 @@ from ingest.targets import extract_targets
 from ingest.tasks import extract_tasks
 from ingest.meta import extract_meta
 from ingest.structure import parse_structure
+from ingest.tables import render
 from ingest.types import DocMeta, RawDocument
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "70-NQ-HDND-2025-Cao-Bang-ke-hoach-KTXH-2026.txt"
@@ -120,25 +121,23 @@ TABLE = (
 
 
 def test_assignment_table():
-    rows = "\n".join(" | ".join(c for c in r if c) for r in TABLE)  # as ingest.load renders rows
-    text = "KẾ HOẠCH\nThực hiện Nghị quyết năm 2026\nII. NHIỆM VỤ CỤ THỂ\n" + rows
-    doc = clean(RawDocument(text, "kh.docx", "docx", tables=(TABLE,)))
+    text = "\n".join(["KẾ HOẠCH", "Thực hiện Nghị quyết năm 2026", "II. NHIỆM VỤ CỤ THỂ"] + render(TABLE, 0))
+    doc = clean(RawDocument(text, "kh.docx", "docx", tables=(TABLE,)))  # as ingest.office renders it
     meta = DocMeta(doc_id="kh-01", number="01/KH-UBND", issued="2026-01-05")
-    tasks = [t for t in extract_tasks(meta, doc, parse_structure(doc)) if " | " in t.text]
+    tasks = extract_tasks(meta, doc, parse_structure(doc))
     assert [(t.sector, t.task, t.agency, t.cooperating, t.period) for t in tasks] == [
-        ("Lĩnh vực kinh tế", "Xây dựng Đề án phát triển du lịch", "Sở Văn hóa, Thể thao và Du lịch",
+        ("I. Lĩnh vực kinh tế", "Xây dựng Đề án phát triển du lịch", "Sở Văn hóa, Thể thao và Du lịch",
          "Sở Tài chính", "Quý II/2026"),
-        ("Lĩnh vực kinh tế", "Rà soát quy hoạch vùng nguyên liệu", "Sở Nông nghiệp và Môi trường", "", "Năm 2026"),
-        ("Lĩnh vực xã hội", "Tổ chức tuyển sinh trường nội trú liên cấp", "Sở Giáo dục và Đào tạo",
+        ("I. Lĩnh vực kinh tế", "Rà soát quy hoạch vùng nguyên liệu", "Sở Nông nghiệp và Môi trường", "", "Năm 2026"),
+        ("II. Lĩnh vực xã hội", "Tổ chức tuyển sinh trường nội trú liên cấp", "Sở Giáo dục và Đào tạo",
          "Ủy ban nhân dân các xã", "Trước ngày 31/8/2026"),
     ]
-    for t in tasks:
+    for t in tasks:  # each task quotes its row, which carries the column names
         assert doc.text[t.start:t.end] == t.text and t.section == "II. NHIỆM VỤ CỤ THỂ"
+        assert t.text.startswith(f"{t.text[:1]}. Nhiệm vụ: {t.task}; Cơ quan chủ trì: {t.agency}")
         assert (t.doc_id, t.number) == ("kh-01", "01/KH-UBND")
-    # Without a rendered copy in the text the rows still come out, placed in "Bảng phân công".
-    bare = clean(RawDocument("KẾ HOẠCH\nNội dung ở bảng dưới đây.", "kh.docx", "docx", tables=(TABLE,)))
-    rows = extract_tasks(meta, bare, parse_structure(bare))
-    assert len(rows) == 3 and all(t.section == "Bảng phân công" and t.start == t.end == 0 for t in rows)
+    # the table's group rows are its own structure, not the document's
+    assert [s.path for s in parse_structure(doc) if s.kind == "roman"] == [("II. NHIỆM VỤ CỤ THỂ",)]
 
 
 SYNTHETIC = """HỘI ĐỒNG NHÂN DÂN TỈNH THỬ NGHIỆM

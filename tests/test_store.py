@@ -54,11 +54,12 @@ def test_ingest_is_idempotent_and_records_mode(minilm_settings):
 
 def test_changed_document_replaces_its_chunks_and_remove_deletes(minilm_settings, tmp_path):
     store = Store(minilm_settings.store, load_embedder(minilm_settings))
-    index_files(store, [BUNDLED], minilm_settings, progress=False)
+    changed = tmp_path / "70.txt"
+    changed.write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    index_files(store, [changed], minilm_settings, progress=False)
     old = snapshot(store)
-    changed = tmp_path / "70-changed.txt"
     changed.write_text(BUNDLED.read_text(encoding="utf-8").replace("xếp thứ 32", "xếp thứ 30"), encoding="utf-8")
-    report = index_files(store, [changed], minilm_settings, progress=False)
+    report = index_files(store, [changed], minilm_settings, progress=False)  # the file was edited
     assert [r.status for r in report.results] == ["updated"]
     docs, chunk_ids, dense = snapshot(store)
     assert len(docs) == 1 and docs[0][1] != old[0][0][1]
@@ -77,9 +78,10 @@ def test_changed_document_replaces_its_chunks_and_remove_deletes(minilm_settings
 
 def test_crash_mid_document_leaves_previous_state(minilm_settings, tmp_path, monkeypatch):
     store = Store(minilm_settings.store, load_embedder(minilm_settings))
-    index_files(store, [BUNDLED], minilm_settings, progress=False)
+    changed = tmp_path / "70.txt"
+    changed.write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    index_files(store, [changed], minilm_settings, progress=False)
     before = snapshot(store)
-    changed = tmp_path / "70-changed.txt"
     changed.write_text(BUNDLED.read_text(encoding="utf-8").replace("56,85", "99,99"), encoding="utf-8")
     doc = process_file(changed, minilm_settings)
 

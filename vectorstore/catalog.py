@@ -14,11 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest.text import fold
-from ingest.types import Chunk, DocMeta, ProcessedDocument, Target, Task
+from ingest.types import Chunk, DocMeta, ProcessedDocument, Relation, Target, Task
 
-from .types import Filters, StoredDocument
+from .types import Alternate, Filters, StoredDocument
 
 _META_COLS = [f.name for f in fields(DocMeta)]
+_JSON_COLS = {"relations", "based_on"}  # tuples stored as JSON text
 _TARGET_COLS = [f.name for f in fields(Target)]
 _TASK_COLS = [f.name for f in fields(Task)]
 
@@ -30,7 +31,11 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, number TEXT, section_path TEXT NOT NULL,
   ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
-  kind TEXT, words TEXT
+  kind TEXT, words TEXT, page INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS alternates (
+  doc_id TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL, quality REAL NOT NULL,
+  added_at TEXT NOT NULL, PRIMARY KEY (doc_id, source)
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
 CREATE TABLE IF NOT EXISTS targets (
@@ -54,6 +59,16 @@ class Catalog:
         self._connections: list[sqlite3.Connection] = []
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a store was built get their defaults (old rows stay readable)."""
+        for table, wanted in (("documents", {c: "TEXT DEFAULT ''" for c in _META_COLS}),
+                              ("chunks", {"page": "INTEGER NOT NULL DEFAULT 0"})):
+            have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, decl in wanted.items():
+                if column not in have:
+                    self._db.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {decl}')
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -85,22 +100,34 @@ class Catalog:
 
     # -- documents ------------------------------------------------------------------------
     def find_by_sha(self, sha256: str) -> DocMeta | None:
-        row = self._db.execute(f"SELECT {','.join(_META_COLS)} FROM documents WHERE sha256=?",
-                               (sha256,)).fetchone()
-        return DocMeta(*row) if row else None
+        row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE sha256=?", (sha256,)).fetchone()
+        return _meta(row) if row else None
 
     def get(self, doc_id: str) -> DocMeta | None:
-        row = self._db.execute(f"SELECT {','.join(_META_COLS)} FROM documents WHERE doc_id=?",
-                               (doc_id,)).fetchone()
-        return DocMeta(*row) if row else None
+        row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return _meta(row) if row else None
 
     def documents(self) -> list[StoredDocument]:
         rows = self._db.execute(
-            f"SELECT {','.join('d.' + c for c in _META_COLS)}, d.indexed_at, "
+            f"SELECT {','.join('d.' + chr(34) + c + chr(34) for c in _META_COLS)}, d.indexed_at, "
             "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
             "FROM documents d ORDER BY d.issued DESC, d.doc_id").fetchall()
         n = len(_META_COLS)
-        return [StoredDocument(DocMeta(*r[:n]), chunks=r[n + 1], indexed_at=r[n]) for r in rows]
+        alternates = self.alternates()
+        return [StoredDocument(_meta(r[:n]), chunks=r[n + 1], indexed_at=r[n],
+                               alternates=tuple(a for a in alternates if a.doc_id == r[0])) for r in rows]
+
+    def alternates(self, doc_id: str | None = None) -> list[Alternate]:
+        """Other files of a document that were kept out (the better text is indexed)."""
+        sql = "SELECT doc_id, source, sha256, quality, added_at FROM alternates"
+        rows = self._db.execute(sql + (" WHERE doc_id=?" if doc_id else "") + " ORDER BY added_at",
+                                (doc_id,) if doc_id else ()).fetchall()
+        return [Alternate(*r) for r in rows]
+
+    def add_alternate(self, alternate: Alternate) -> None:
+        self._db.execute("INSERT OR REPLACE INTO alternates VALUES (?,?,?,?,?)",
+                         (alternate.doc_id, alternate.source, alternate.sha256, alternate.quality,
+                          alternate.added_at))
 
     def document_text(self, doc_id: str) -> tuple[str, list]:
         row = self._db.execute("SELECT text, sections FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -116,14 +143,15 @@ class Catalog:
             self._delete_rows(cur, meta.doc_id)
             sections = [[list(s.path), s.heading, s.kind, s.start, s.end] for s in doc.sections]
             cur.execute(
-                f"INSERT INTO documents VALUES ({','.join('?' * (len(_META_COLS) + 3))})",
-                [getattr(meta, c) for c in _META_COLS]
-                + [doc.clean.text, json.dumps(sections, ensure_ascii=False),
-                   datetime.now(timezone.utc).isoformat(timespec="seconds")])
+                f"INSERT INTO documents ({_COLS}, text, sections, indexed_at) "
+                f"VALUES ({','.join('?' * (len(_META_COLS) + 3))})",
+                _meta_row(meta) + [doc.clean.text, json.dumps(sections, ensure_ascii=False),
+                                   datetime.now(timezone.utc).isoformat(timespec="seconds")])
             cur.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+                'INSERT INTO chunks (id, doc_id, number, section_path, ord, start, "end", text, kind, words, page) '
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(c.id, c.doc_id, c.number, json.dumps(c.section_path, ensure_ascii=False), c.order,
-                  c.start, c.end, c.text, c.kind, c.words) for c in doc.chunks])
+                  c.start, c.end, c.text, c.kind, c.words, c.page) for c in doc.chunks])
             cur.executemany(f"INSERT INTO targets VALUES ({','.join('?' * len(_TARGET_COLS))})",
                             [[getattr(t, c) for c in _TARGET_COLS] for t in doc.targets])
             cur.executemany(f"INSERT INTO tasks VALUES ({','.join('?' * len(_TASK_COLS))})",
@@ -160,7 +188,7 @@ class Catalog:
 
     # -- chunks ---------------------------------------------------------------------------
     def chunks(self, ids: list[str] | None = None, doc_id: str | None = None) -> list[Chunk]:
-        sql = ('SELECT id, doc_id, number, section_path, ord, start, "end", text, kind, words '
+        sql = ('SELECT id, doc_id, number, section_path, ord, start, "end", text, kind, words, page '
                "FROM chunks")
         if ids is not None:
             rows, wanted = [], list(ids)
@@ -174,7 +202,7 @@ class Catalog:
         else:
             rows = self._db.execute(f"{sql} ORDER BY doc_id, ord").fetchall()
         return [Chunk(id=r[0], doc_id=r[1], number=r[2], section_path=tuple(json.loads(r[3])),
-                      order=r[4], start=r[5], end=r[6], text=r[7], kind=r[8], words=r[9] or "")
+                      order=r[4], start=r[5], end=r[6], text=r[7], kind=r[8], words=r[9] or "", page=r[10] or 0)
                 for r in rows]
 
     def chunk_ids(self) -> set[str]:
@@ -208,3 +236,29 @@ class Catalog:
         rows = self._db.execute(sql + (" WHERE doc_id=?" if doc_id else ""),
                                 (doc_id,) if doc_id else ()).fetchall()
         return [Task(*r) for r in rows]
+
+
+_COLS = ",".join(f'"{c}"' for c in _META_COLS)
+
+
+def _meta_row(meta: DocMeta) -> list:
+    row = []
+    for c in _META_COLS:
+        value = getattr(meta, c)
+        if c == "relations":
+            value = json.dumps([[r.kind, r.target, r.start, r.end] for r in value], ensure_ascii=False)
+        elif c in _JSON_COLS:
+            value = json.dumps(list(value), ensure_ascii=False)
+        row.append(value)
+    return row
+
+
+def _meta(row) -> DocMeta:
+    values = {}
+    for c, value in zip(_META_COLS, row):
+        if c == "relations":
+            value = tuple(Relation(*r) for r in json.loads(value or "[]"))
+        elif c in _JSON_COLS:
+            value = tuple(json.loads(value or "[]"))
+        values[c] = value if value is not None else ""
+    return DocMeta(**values)

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import DocumentNotFound, DuplicateDocument, StoreError
+from ingest.text import syllable_share
 from ingest.types import Chunk, ProcessedDocument, Target, Task
 
 from .catalog import Catalog
 from .lexical import LexicalIndex
-from .types import Filters, Hit, StoredDocument
+from .types import Alternate, Filters, Hit, StoredDocument
 
 if TYPE_CHECKING:
     from .dense import DenseIndex
@@ -111,8 +112,12 @@ class Store:
                     self._refresh_lexical(save=True)
 
     def upsert(self, doc: ProcessedDocument) -> str:
-        """Add or replace one document. Returns 'added', 'updated' or 'unchanged'.
+        """Add or replace one document. Returns 'added', 'updated', 'unchanged' or 'alternate'.
 
+        Another file of an indexed document (same doc_id: number and place, or kind, place and
+        title) is not a silent replacement: the better text (more valid Vietnamese syllables,
+        then more text) stays indexed and the other file is recorded as an alternate
+        ('alternate' when the new file is the one kept out, 'updated' when it replaced the old).
         Raises DuplicateDocument when the same content is indexed under another doc_id/file.
         """
         meta = doc.meta
@@ -122,7 +127,15 @@ class Store:
                 return "unchanged"
             if same is not None:  # the same text under another name
                 raise DuplicateDocument(meta.source, same.doc_id, same.source)
-            existed = self.catalog.get(meta.doc_id) is not None
+            old = self.catalog.get(meta.doc_id)
+            existed = old is not None
+            if old is not None and not _same_file(old.source, meta.source):
+                old_text, _ = self.catalog.document_text(meta.doc_id)
+                new_q, old_q = syllable_share(doc.clean.text), syllable_share(old_text)
+                if (new_q, len(doc.clean.text)) <= (old_q, len(old_text)):
+                    self.catalog.add_alternate(Alternate(meta.doc_id, meta.source, meta.sha256, round(new_q, 4), _now()))
+                    return "alternate"
+                self.catalog.add_alternate(Alternate(meta.doc_id, old.source, old.sha256, round(old_q, 4), _now()))
             if self.dense is not None:
                 have = self.dense.ids()
                 self.dense.add([c for c in doc.chunks if c.id not in have])  # before the commit
@@ -225,6 +238,12 @@ class Store:
 
 def _same_file(a: str, b: str) -> bool:
     return Path(a).resolve() == Path(b).resolve()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _progress(total: int, desc: str, enabled: bool):

@@ -15,10 +15,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    """Another file of an indexed document (same number and issuer), kept out of the index
+    because the indexed file has the better text."""
+
+    doc_id: str
+    source: str
+    sha256: str
+    quality: float  # share of valid Vietnamese syllables
+    added_at: str
+
+
+@dataclass(frozen=True)
 class StoredDocument:
     meta: DocMeta
     chunks: int
     indexed_at: str  # ISO timestamp
+    alternates: tuple[Alternate, ...] = ()
 
 
 @dataclass(frozen=True)
