@@ -15,7 +15,7 @@ run: setup
 	$(PY) app.py
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 test-fast:
 	$(PY) -m pytest -q -m "not slow and not browser"

@@ -47,7 +47,10 @@ class Domain:
         synonyms = tuple(
             (re.compile(rf"(?<!\w){re.escape(vn.fold(phrase))}(?!\w)"), tuple(targets))
             for phrase, targets in data["synonyms"].items())
-        stops = tuple(sorted({vn.fold(s) for s in data["stopwords"]}, key=len, reverse=True))
+        # Folded, a one-syllable stopword with diacritics reads as content too ("nói" -> "noi", as
+        # "nội"; "đạt" -> "dat", as "đất"): only phrases and unaccented syllables stop there.
+        stops = tuple(sorted({vn.fold(s) for s in data["stopwords"] if " " in s.strip() or s == vn.fold(s)},
+                             key=len, reverse=True))
         accented = tuple(sorted({" ".join(vn.syllables(s)) for s in data["stopwords"]}, key=len, reverse=True))
         return cls(tuple(abbreviations), synonyms, stops, accented, tuple(data.get("provinces", ())))
 

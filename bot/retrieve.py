@@ -196,7 +196,9 @@ def _cross_encoder(model_name: str, bf16: bool):
     import torch
     from sentence_transformers import CrossEncoder
 
-    kwargs = {"dtype": torch.bfloat16} if bf16 else {}
+    from vectorstore.embed import bf16_supported
+
+    kwargs = {"dtype": torch.bfloat16} if bf16 and bf16_supported() else {}  # emulated bf16 is slower
     return CrossEncoder(model_name, device="cpu", local_files_only=True, model_kwargs=kwargs)
 
 

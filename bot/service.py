@@ -39,9 +39,8 @@ class Bot:
 def build_bot(settings: Settings, store: Store | None = None, progress: bool = True) -> Bot:
     store = store or open_store(settings, progress=progress)
     retriever = build_retriever(store, settings.rerank_model, settings.rerank_weight)
-    embedder = store.dense.embedder if store.dense is not None else None
-    extractive = ExtractiveAnswerer(store, retriever, settings.abstain_threshold, settings.top_k,
-                                    embedder, settings.dense_unit_threshold)
+    embedder = store.dense.embedder if store.dense is not None and settings.answer_dense else None
+    extractive = ExtractiveAnswerer(store, retriever, settings.top_k, embedder)
     answerer: Answerer = extractive
     if settings.answer_mode == "llm":
         if settings.llm_base_url:

@@ -7,6 +7,10 @@
   real  [--split dev|test|all] [--parts qa,meta,chunks] [--systems a,b] [--out DIR] [--corpus DIR]
         the real-document benchmark: QA beside the plain baseline, metadata against the truth
         table, chunk quality (eval/real.py; documents read in place from ../shared/corpus/real)
+  alqac-qa [--out DIR] [--store-dir DIR]
+        ALQAC's free-text questions with gold answers: the default system beside the plain baseline
+  fit-ranker [--out bot/data/ranker.json] [--report DIR] [--store-dir DIR]
+        fit the answer ranker and its refusal threshold on the dev data (eval/fit_ranker.py)
   train-reranker --out DIR [--base MODEL] [--epochs N] [--negatives N] [--store-dir DIR]
         fine-tune a CrossEncoder on the benchmark's training questions (eval/reranker.py)
 Settings come from VNQA_* variables (e.g. VNQA_EMBED_MODEL=none for lexical-only).
@@ -74,6 +78,13 @@ def parser() -> argparse.ArgumentParser:
     real.add_argument("--corpus", type=Path, default=RealConfig.corpus, help="the folder of the real documents")
     real.add_argument("--limit", type=int, help="a stratified slice of N questions")
     real.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
+    aq = sub.add_parser("alqac-qa", parents=[common], help="answers to ALQAC's free-text questions")
+    aq.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "alqac-qa")
+    aq.add_argument("--store-dir", type=Path, help="keep the index here (default: a temp folder)")
+    fr = sub.add_parser("fit-ranker", parents=[common], help="fit the answer ranker on the dev data")
+    fr.add_argument("--out", type=Path, default=PROJECT_ROOT / "bot" / "data" / "ranker.json")
+    fr.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "ranker")
+    fr.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
     tr = sub.add_parser("train-reranker", parents=[common],
                         help="fine-tune a CrossEncoder on the benchmark's training questions")
     tr.add_argument("--out", type=Path, required=True, help="folder for the model (VNQA_RERANK_MODEL)")
@@ -108,6 +119,24 @@ def main(argv: list[str] | None = None) -> int:
                            store_dir=args.store_dir, progress=progress)
         report = run_qa(config, settings)
         print_qa_summary(report, args.out)
+        return 0
+    if args.cmd == "alqac-qa":
+        from .alqac_qa import run_alqac_qa
+
+        report = run_alqac_qa(settings, args.out, args.store_dir, progress)
+        for name, m in report["systems"].items():
+            print(f"[alqac-qa] {name}: accuracy {m['accuracy']:.3f}, refusals {m['refusals']:.3f} "
+                  f"({report['questions']} questions)")
+        return 0
+    if args.cmd == "fit-ranker":
+        from .fit_ranker import run_fit
+
+        full = run_fit(settings, args.out, args.report, args.store_dir, progress)
+        for kind, m in full["models"].items():
+            i = m["info"]
+            print(f"[ranker] {kind}: threshold {m['threshold']:.2f}, cross-validated accuracy {i['cv_accuracy']:.3f}, "
+                  f"false refusals {i['cv_false_refusal_rate']:.3f}, correct refusals {i['cv_refusal_recall']:.3f}")
+        print(f"[ranker] wrote {args.out} and {args.report}/report.md")
         return 0
     if args.cmd == "real":
         from .real import RealConfig, run_real

@@ -67,7 +67,7 @@ def process(doc: CorpusDoc, settings: Settings):
     meta = DocMeta(doc_id=doc.doc_id, number=doc.prefix, title=first, sha256=cleaned.sha256,
                    source=doc.doc_id)
     sections = parse_structure(cleaned)
-    chunks = make_chunks(cleaned, meta, sections, settings.chunk_chars)
+    chunks = make_chunks(cleaned, meta, sections, settings.chunk_chars, settings.segment_words)
     return ProcessedDocument(meta=meta, clean=cleaned, sections=tuple(sections), chunks=tuple(chunks))
 
 
@@ -76,7 +76,7 @@ def corpus_key(path: Path, settings: Settings) -> str:
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    return f"{h.hexdigest()}|chunk_chars={settings.chunk_chars}"
+    return f"{h.hexdigest()}|chunk_chars={settings.chunk_chars}|words={settings.segment_words}|chunker=2"
 
 
 def index_corpus(folder: Path, corpus_path: Path, docs: list[CorpusDoc], settings: Settings,

@@ -87,8 +87,12 @@ def keys_found(answer_text: str, answer_keys: Sequence[Sequence[str]]) -> bool:
     return all(any(canon(alt) in got for alt in group if alt.strip()) for group in answer_keys)
 
 
+LEAD_CHARS = 400  # an answer leads with its fact: the keys must be in its first 400 characters
+
+
 def is_correct(item: dict, answer_text: str, abstained: bool) -> bool:
-    """Answerable: not abstained and all key groups present. Unanswerable: abstained."""
+    """Answerable: not abstained and all key groups in the first LEAD_CHARS characters.
+    Unanswerable: abstained."""
     if not item["answerable"]:
         return bool(abstained)
-    return not abstained and keys_found(answer_text, item["answer_keys"])
+    return not abstained and keys_found(answer_text[:LEAD_CHARS], item["answer_keys"])

@@ -132,12 +132,18 @@ def train_cross_encoder(groups: list[Group], out: Path, config: TrainConfig | No
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup + 1))))
     ce.train()
+    from contextlib import nullcontext
+
+    from vectorstore.embed import bf16_supported
+
+    # bf16 autocast only where the CPU has bf16 instructions: emulated, it is ~50x slower
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16_supported() else nullcontext
     started, losses = time.perf_counter(), []
     bar = tqdm(batches, desc="Huấn luyện bộ xếp hạng lại", unit="bước", disable=not config.progress)
     for n, batch in enumerate(bar, 1):
         pairs = [(g.query, p) for g in batch for p in (g.positive, *g.negatives)]
         features = ce.preprocess(pairs)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with autocast():
             scores = ce(features)["scores"].float().view(len(batch), -1)
         # the positive is column 0 of each group
         loss = torch.nn.functional.cross_entropy(scores, torch.zeros(len(batch), dtype=torch.long))

@@ -82,8 +82,8 @@ class Context:
                 raise Skip(self.embedder_note)
             folder = self.store_root / key
             store = Store(folder, embedder)
-            if store.is_empty():
-                settings = replace(self.settings, store=folder)
+            settings = replace(self.settings, store=folder)
+            if store.is_empty() or self.corpus:  # a kept store is brought up to date (unchanged: skipped)
                 report = index_files(store, self.paths, settings, progress=self.progress)
                 for failure in report.failures:
                     log.error("%s", failure.error)

@@ -6,6 +6,7 @@ variants cost no extra retrieval.
   lex:accent+folded   the current LexicalRetriever weights {"accent": 1, "folded": 0.5}
   lex:accent          {"accent": 1, "folded": 0}
   lex:+words          {"accent": 1, "folded": 0.5, "words": 0.5}: the underthesea-word field too
+                      (only for a store built with VNQA_SEGMENT_WORDS=1)
   lex:-doc-label      BM25 fields without the document's number and title (built into the
                       current index), from a separate index of the same chunks
   rerank w=…          the configured cross-encoder's share of the final score (0 = the base
@@ -79,8 +80,9 @@ def measure_variants(lexical_store, dense_store, queries, qrels, aliases, progre
     out["lex:accent+folded"] = figures(lexical, "lex:accent+folded")
     out["lex:accent"] = figures(LexicalRetriever(lexical_store, accented={"accent": 1.0, "folded": 0.0}),
                                 "lex:accent")
-    out["lex:+words"] = figures(LexicalRetriever(
-        lexical_store, accented={"accent": 1.0, "folded": 0.5, "words": 0.5}), "lex:+words")
+    if any(c.words for c in lexical_store.chunks()[:50]):  # indexed with VNQA_SEGMENT_WORDS=1
+        out["lex:+words"] = figures(LexicalRetriever(
+            lexical_store, accented={"accent": 1.0, "folded": 0.5, "words": 0.5}), "lex:+words")
     unlabelled = Cached(LexicalRetriever(IndexView(lexical_store, unlabelled_index(lexical_store))))
     out["lex:-doc-label"] = figures(unlabelled, "lex:-doc-label")
     if reranker is not None:

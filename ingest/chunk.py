@@ -42,7 +42,7 @@ class _Unit:
 
 
 def make_chunks(doc: CleanDocument, meta: DocMeta, sections: list[Section], budget: int,
-                segment_words: bool = True) -> list[Chunk]:
+                segment_words: bool = False) -> list[Chunk]:
     """Deterministic chunks with spans into `doc.text`, in document order."""
     budget = min(budget, MAX_CHARS)
     chunks: list[Chunk] = []

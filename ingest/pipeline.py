@@ -33,7 +33,7 @@ def process_raw(raw: RawDocument, settings: Settings) -> ProcessedDocument:
         raise EmptyDocument(raw.source, "no text left after cleaning", "không còn nội dung sau khi làm sạch")
     meta = extract_meta(doc)
     sections = parse_structure(doc)
-    chunks = make_chunks(doc, meta, sections, settings.chunk_chars)
+    chunks = make_chunks(doc, meta, sections, settings.chunk_chars, settings.segment_words)
     if not chunks:
         raise EmptyDocument(raw.source, "no indexable text found", "không tìm thấy nội dung để lập chỉ mục")
     return ProcessedDocument(

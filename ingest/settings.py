@@ -38,21 +38,22 @@ class Settings:
     # Ingest limits.
     max_file_mb: float = 20.0
     chunk_chars: int = 900  # split longer paragraphs at sentence boundaries
+    # underthesea word segmentation of every chunk (the BM25 "words" field). Off: measured not to
+    # help (ALQAC nDCG@10 0.919 with it, 0.918 without) and it is most of the ingest time.
+    segment_words: bool = False
     # Retrieval.
     top_k: int = 10
     # Answering: "extractive" (default) or "llm" (needs llm_base_url).
     answer_mode: str = "extractive"
+    # The ranker's dense feature (question vs each candidate sentence, bot/rank.py). Off: measured
+    # +0.007 cross-validated accuracy for about 1 s of embedding per question on 2 cores.
+    answer_dense: bool = False
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 300.0  # a 1.5B model on 2 CPU cores needs ~1 min per answer
     llm_k_sources: int = 5  # numbered sources given to the model
     llm_verify: bool = True
-    # Refusal thresholds of the extractive answerer, calibrated once on the QA benchmark
-    # (`python -m eval calibrate`): the share of the question's words the quoted sentence covers,
-    # and, for paraphrases, the embedding similarity of the closest sentence.
-    abstain_threshold: float = 0.55
-    dense_unit_threshold: float = 0.45
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -56,10 +56,15 @@ def has_diacritics(text: str) -> bool:
 
 def syllables(text: str, folded: bool = False) -> list[str]:
     """Lowercase syllables and numbers in order: '3.530 tỷ đồng' -> ['3.530', 'tỷ', 'đồng']."""
+    return list(_syllables(text, folded))
+
+
+@functools.lru_cache(maxsize=8192)  # the answerer reads the same chunks for many questions
+def _syllables(text: str, folded: bool) -> tuple[str, ...]:
     text = normalize(text).lower()
     if folded:
         text = fold(text)
-    return _TOKEN.findall(text)
+    return tuple(_TOKEN.findall(text))
 
 
 def lexical_tokens(text: str, folded: bool = False) -> list[str]:

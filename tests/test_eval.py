@@ -162,8 +162,9 @@ def test_qa_run_lexical(tmp_path, monkeypatch):
     assert report["n"] == 30 and set(report["systems"]) == {"lexical", "default"}
     assert "dense" in report["skipped"]  # no model: skipped with a note, no crash
     d = report["systems"]["default"]
-    # measured (lexical-only default): accuracy 0.967-1.0, R@5 0.963, citation P 0.917, refusal R 1.0
-    assert d["accuracy"] >= 0.90
+    # measured (lexical-only default, the fitted ranker of bot/data/ranker.json): accuracy 0.767,
+    # R@5 0.963 (the rule cascade it replaced reached 0.967 here, fitted to this document)
+    assert d["accuracy"] >= 0.70
     assert d["recall@5"] >= 0.91
     assert d["citation_precision"] >= 0.80
     assert d["refusal_recall"] >= 0.66
@@ -235,8 +236,9 @@ def test_qa_run_with_embeddinggemma(tmp_path, monkeypatch):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     d = report["systems"]["default"]
     assert d["config"]["retriever"] == "HybridRetriever"
-    # measured: default accuracy 1.0, R@5 1.0 (dense alone: 0.90 / 0.74)
-    assert d["accuracy"] >= 0.92 and d["recall@5"] >= 0.95
+    # floors under the measured figures of the fitted ranker (whole set: default 0.747, R@5 0.962;
+    # the lexical-only default reaches 0.767 on this slice)
+    assert d["accuracy"] >= 0.70 and d["recall@5"] >= 0.95
 
 
 # -- BEIR on ALQAC -----------------------------------------------------------------------------
@@ -256,7 +258,7 @@ def test_beir_alqac_bm25_and_lexical(tmp_path):
     assert len(run) == 100 and all(len(docs) <= 10 for docs in run.values())
     assert set(bm25["per_origin"]) and (out / "report.md").exists() and (out / "retrieval.png").exists()
     variants = report["variants"]  # lexical-only run: the BM25 field variants, no fusion ones
-    assert {"lex:accent+folded", "lex:accent", "lex:+words", "lex:-doc-label"} <= set(variants), report["skipped"]
+    assert {"lex:accent+folded", "lex:accent", "lex:-doc-label"} <= set(variants), report["skipped"]
     assert variants["lex:accent+folded"]["ndcg@10"] == pytest.approx(lexical["ndcg@10"])
 
 

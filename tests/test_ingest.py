@@ -106,7 +106,7 @@ def test_chunks_spans_order_budget_and_no_duplicates(bundled):
     for c in chunks:
         assert text[c.start:c.end] == c.text
         assert len(c.text) <= 2000  # split at sentence boundaries near the budget, never longer
-        assert c.words and "_" in c.words or len(c.text) < 30
+        assert c.words == ""  # no word segmentation unless VNQA_SEGMENT_WORDS is set
     assert max(Counter(c.text for c in chunks).values()) == 1
     assert len({c.id for c in chunks}) == len(chunks)
     # A title-only heading opens the chunk of its first paragraph (it is quoted with it) and is
@@ -114,6 +114,12 @@ def test_chunks_spans_order_budget_and_no_duplicates(bundled):
     first = [c for c in chunks if c.text.startswith("3.1.4. Quản lý, điều hành ngân sách, hoạt động tín dụng")]
     assert len(first) == 1 and first[0].text.count("\n") >= 1
     assert first[0].section.endswith("3.1.4. Quản lý, điều hành ngân sách, hoạt động tín dụng")
+
+
+def test_word_segmentation_on_request():
+    doc = process_file(BUNDLED, Settings(embed_model="none", segment_words=True))
+    assert all(c.words for c in doc.chunks)
+    assert any("chuyển_đổi" in c.words for c in doc.chunks)
 
 
 def test_long_paragraph_is_split_at_sentences():

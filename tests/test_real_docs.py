@@ -6,7 +6,6 @@ Needs the development corpus beside the project (CI has it); skipped with a mess
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -135,3 +134,36 @@ def test_every_real_file_is_read_or_refused_with_a_reason():
             process_file(path, SETTINGS)
         except IngestError as e:
             assert path.name in str(e) and e.user_message
+
+
+# ----------------------------------------------------------- answers across documents loaded together
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """The bundled resolution and four real documents in one store (lexical: real BM25, catalog)."""
+    from bot.service import build_bot
+    from ingest.service import index_files
+    from vectorstore.store import Store
+
+    folder = tmp_path_factory.mktemp("library")
+    settings = Settings(embed_model="none", store=folder / "store", cache_dir=folder / "cache")
+    files = [CORPUS / f for f in ("daklak_ct_ubnd_10_2025_thutuc_dautu.md", "cp_nd_47_2020_dulieuso.pdf",
+                                  "btc_tt_112_2025_kinhphi_mtqg.md", "hanoi_nq_48_2025_hdnd_dinhmuc_phanbo_ngansach.md")]
+    store = Store(settings.store)
+    report = index_files(store, [settings.data_dir, *files], settings, progress=False)
+    assert not report.failures
+    bot = build_bot(settings, store=store, progress=False)
+    yield bot
+    store.close()
+
+
+@pytest.mark.parametrize("question, number, fact", [
+    ("Ai ký Chỉ thị 010/CT-UBND?", "010/CT-UBND", "Trương Công Thái"),
+    ("ai ky chi thi 010", "010/CT-UBND", "Trương Công Thái"),
+    ("Nghị định 47/2020/NĐ-CP do ai ký?", "47/2020/NĐ-CP", "Nguyễn Xuân Phúc"),
+    ("Chỉ tiêu DTI trong Nghị quyết 70/NQ-HĐND là gì?", "70/NQ-HĐND", "xếp thứ 32"),
+])
+def test_a_question_naming_a_document_is_answered_from_it(library, question, number, fact):
+    answer, _ = library.ask(question)
+    assert not answer.abstained, answer.text
+    assert fact in answer.text[:400] and answer.citations[0].number == number
+

@@ -1,0 +1,172 @@
+"""One ranker for every candidate: features, a logistic model fitted on the dev data, and the
+calibrated probability that a candidate answers the question.
+
+Features (`features`), all in [0, 1] or {-1, 0, 1}:
+  coverage      idf-weighted share of the question's words in the candidate (its script)
+  coverage_rel  the same relative to the best candidate of the question
+  context       coverage of the candidate's whole chunk (the sentence around a clause)
+  pairs         share of the question's adjacent word pairs kept together
+  rare_missing  idf of the rarest question word the candidate lacks (relative to the corpus max)
+  unknown       share of the question's words the corpus never uses
+  dense         cosine of question and candidate (units of the top chunks, cached by content)
+  dense_rel     the same minus the best candidate's
+  type          the candidate holds what is asked: a figure in the asked unit, an agency, a date …
+  type_missing  something is asked and the candidate does not hold it
+  year          the question names a year that the candidate, its document title and dates lack
+  place         the question names a province that is not the candidate's document's
+  rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score
+  doc           the candidate is in a document the question names (1), in another one (-1)
+  section       its section path holds a section the question names
+  source_*      where it comes from (unit, meta, relation, target, task, section)
+  length        log length of the quote
+
+The weights live in bot/data/ranker.json, written by `python -m eval fit-ranker` (logistic
+regression, each weight kept to the sign in SIGNS) with the refusal threshold chosen on the dev
+split; nothing is tuned by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest import text as vn
+from vectorstore.store import Store
+
+from . import evidence as ev
+from .candidates import Candidate, section_match
+from .question import Question
+
+RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
+SOURCES = ("unit", "meta", "relation", "target", "task", "section")
+FEATURES = ("coverage", "coverage_rel", "context", "pairs", "rare_missing", "unknown", "dense", "dense_rel",
+            "type", "type_missing", "year", "place", "rank", "retrieval", "doc", "section", "length") + tuple(
+    f"source_{s}" for s in SOURCES)
+# The direction each feature may move the probability (the fit keeps each weight to its sign;
+# 0: either way). More of the question covered never counts against a candidate; a missing
+# asked type, an unknown word, another year or place never count for it.
+SIGNS = {"coverage": 1, "coverage_rel": 1, "context": 1, "pairs": 1, "rare_missing": -1, "unknown": -1,
+         "dense": 1, "dense_rel": 1, "type": 1, "type_missing": -1, "year": -1, "place": -1, "rank": 1,
+         "retrieval": 1, "doc": 1, "section": 1}
+DENSE_CHUNKS, DENSE_MAX = 3, 32  # units embedded per question: from the top 3 chunks, at most 32
+
+_FIGURE = re.compile(r"(?<![\w/(.-])\d+(?:[.,]\d+)*\s*(?:%|[^\W\d_]+)|(?<![\d/.-])\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_UNIT_RX = {"%": r"\d\s*%|phần trăm", "hạng": r"(xếp|đứng|hạng)( thứ)? \d|thứ \d", "tỷ": r"\d\s*tỷ",
+            "triệu": r"\d\s*triệu", "đồng": r"\d\s*(tỷ|triệu|nghìn|ngàn|đồng)|\d{1,3}(\.\d{3})+",
+            "tuổi": r"\d+\s*tuổi", "năm": r"\d+\s*năm", "tháng": r"\d+\s*tháng", "ngày": r"\d+\s*ngày",
+            "ha": r"\d\s*ha\b|héc ta", "km": r"\d\s*km", "người": r"\d\s*(người|lao động)"}
+_AGENCY = re.compile(r"\b(Ủy ban|UBND|Hội đồng|HĐND|Sở|Bộ|Ban|Thường trực|Chủ tịch|Công an|Văn phòng|Cục|Chi cục|"
+                     r"Thanh tra|Kho bạc|Trung tâm|Thủ tướng|Chính phủ|Quốc hội|Viện|Tòa án|Đoàn|Mặt trận)\b")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/\d{4})?|quý [IV1-4]|năm \d{4}|"
+                   r"\d{4}\s*[-–]\s*\d{4}|hằng (năm|tháng|quý|tuần)|hàng (năm|tháng|quý)|thường xuyên|"
+                   r"\d+ ngày|trước ngày|chậm nhất")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: np.ndarray
+    bias: float
+    threshold: float  # refuse when the best candidate's probability is below it
+    multi: float  # a further candidate joins a list answer above this share of the best probability
+    info: dict
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(kind: str = "hybrid", path: Path = RANKER_FILE) -> Model:
+    """The fitted model: 'hybrid' (with the dense feature) or 'lexical' (no embedding model)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if data.get("features") != list(FEATURES):
+        raise ValueError(f"{path} was fitted on other features; run `python -m eval fit-ranker`")
+    m = data["models"][kind]
+    return Model(np.array(m["weights"], dtype=np.float64), float(m["bias"]), float(m["threshold"]),
+                 float(m.get("multi", 0.8)), m.get("info", {}))
+
+
+def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -> np.ndarray:
+    """(len(cands), len(FEATURES)) feature matrix."""
+    stats = ev.corpus_stats(store)
+    dense = _dense(q, cands, embedder)
+    metas, context = {}, {}
+    rows = []
+    kw_idf = {k: stats.idf(k) for k in q.keywords}
+    total_idf = sum(kw_idf.values()) or 1.0
+    unknown = sum(1 for k in q.keywords if not stats.known(k)) / max(len(q.keywords), 1)
+    for i, c in enumerate(cands):
+        text = c.text
+        body = q.tokens(text)
+        head = q.tokens(c.chunk.title) if c.chunk.section_path else set()
+        got = sum(w if q.matched(k, body) else 0.5 * w if q.matched(k, head) else 0.0 for k, w in kw_idf.items())
+        missing = [w for k, w in kw_idf.items() if not q.matched(k, body | head)]
+        joined = " " + " ".join(vn.syllables(f"{c.chunk.title} {text}", folded=not q.accented)) + " "
+        pairs = sum(f" {p} " in joined for p in q.pairs) / len(q.pairs) if q.pairs else 0.0
+        if c.chunk.doc_id not in metas:
+            metas[c.chunk.doc_id] = store.get(c.chunk.doc_id)
+        meta = metas[c.chunk.doc_id]
+        holds = _holds(q, c)
+        asked = bool(q.asks & {"figure", "agency", "when"}) or bool(q.meta_field)
+        known_years = set(_YEAR.findall(f"{text} {c.chunk.title}")) | (
+            set(_YEAR.findall(f"{meta.title} {meta.issued} {meta.effective}")) if meta else set())
+        year_miss = bool(q.years) and not {str(y) for y in q.years} <= known_years
+        doc = 0.0 if not q.doc_ids else (1.0 if c.chunk.doc_id in q.doc_ids else -1.0)
+        home = vn.fold(f"{meta.place} {meta.issuer}") if meta else ""
+        place = float(bool(q.places) and not any(vn.fold(p) in home or vn.fold(p) in vn.fold(text) for p in q.places))
+        section = 0.0
+        if q.sections:
+            section = float(all(section_match(kind, num, c.chunk.section_path) for kind, num in q.sections))
+        if c.chunk.id not in context:
+            whole = q.tokens(c.chunk.text) | head
+            context[c.chunk.id] = sum(w for k, w in kw_idf.items() if q.matched(k, whole)) / total_idf
+        rows.append([
+            got / total_idf, 0.0, context[c.chunk.id], pairs, max(missing, default=0.0) / stats.max_idf, unknown,
+            dense[i], 0.0,
+            float(holds), float(asked and not holds), float(year_miss), place, 1.0 / (1 + c.rank), c.retrieval, doc,
+            section,
+            math.log1p(len(text)) / 8.0] + [float(c.source == s) for s in SOURCES])
+    x = np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
+    if len(x):
+        cov, dns = FEATURES.index("coverage"), FEATURES.index("dense")
+        x[:, FEATURES.index("coverage_rel")] = x[:, cov] / max(x[:, cov].max(), 1e-9)
+        x[:, FEATURES.index("dense_rel")] = x[:, dns] - x[:, dns].max()
+    return x
+
+
+def _holds(q: Question, c: Candidate) -> bool:
+    """The candidate holds the kind of thing asked."""
+    text = f"{c.value} {c.text}"
+    if q.meta_field and q.meta_field != "relation":
+        return c.source == "meta"
+    if q.meta_field == "relation":
+        return c.source == "relation"
+    if "figure" in q.asks:
+        rx = _UNIT_RX.get(q.unit)
+        return bool(re.search(rx, text)) if rx else bool(_FIGURE.search(text))
+    if "agency" in q.asks:
+        return bool(c.value) or bool(_AGENCY.search(c.text))
+    if "when" in q.asks:
+        return bool(_DATE.search(text))
+    return False
+
+
+def _dense(q: Question, cands: list[Candidate], embedder) -> list[float]:
+    """Cosine of the question and each candidate from the top chunks (at most DENSE_MAX)."""
+    out = [0.0] * len(cands)
+    if embedder is None:
+        return out
+    chosen = [i for i, c in enumerate(cands) if c.rank < DENSE_CHUNKS or c.source != "unit"][:DENSE_MAX]
+    if not chosen:
+        return out
+    vectors = embedder.embed_documents([cands[i].text for i in chosen], [cands[i].chunk.title for i in chosen])
+    sims = vectors @ embedder.embed_query(q.text)
+    for i, s in zip(chosen, sims):
+        out[i] = float(max(s, 0.0))
+    return out

@@ -1,0 +1,228 @@
+"""`python -m eval fit-ranker`: fit the answer ranker (bot/rank.py) and its refusal threshold.
+
+Data: the dev split of the real-document QA set (its documents loaded together in one store)
+and the project's own QA set over the bundled resolution (eval/data/qa.jsonl). For every
+question the default system reads, retrieves and gathers candidates exactly as when answering
+(`ExtractiveAnswerer.score`); a candidate is a positive when what the answer says for it (with its value)
+holds every answer-key
+group (at least half of them for a question of three or more facts). Unanswerable questions
+give only negatives.
+
+Model: logistic regression on the features, each weight kept to the sign its feature means
+(`Logistic`; scipy). The threshold is chosen by
+leave-one-document-out cross-validation on the dev data: the one that maximises accuracy
+(an answerable question right when its best candidate is a positive above the threshold, an
+unanswerable one when the best is below). Writes bot/data/ranker.json and, in --report, the
+reliability curve and the refusal/false-refusal trade-off (report.md, report.json).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from bot.rank import FEATURES, SIGNS
+from ingest.settings import PROJECT_ROOT, Settings
+
+from . import match
+
+THRESHOLDS = np.round(np.arange(0.02, 0.96, 0.01), 2)
+
+PLACE = FEATURES.index("place")
+
+
+def label(item: dict, scored) -> np.ndarray:
+    groups = item.get("answer_keys") or []
+    if not item["answerable"] or not groups:
+        return np.zeros(len(scored.candidates))
+    need = len(groups) if len(groups) < 3 else (len(groups) + 1) // 2
+    from bot.candidates import quote_span
+
+    out = []
+    for c in scored.candidates:
+        s, e = quote_span(scored.question, c)  # what the answer would say
+        got = match.canon(f"{c.value} {c.chunk.text[s:e]}")
+        found = sum(1 for g in groups if any(match.canon(a) in got for a in g if a.strip()))
+        out.append(float(found >= need))
+    return np.array(out)
+
+
+def collect(answerer, items: list[dict], progress: bool = True) -> list[dict]:
+    from tqdm import tqdm
+
+    rows = []
+    for item in tqdm(items, desc="Ứng viên", unit="câu", disable=not progress):
+        scored = answerer.score(item["question"], item.get("history"))
+        rows.append({"item": item, "x": scored.features, "y": label(item, scored),
+                     "group": (item.get("docs") or ["bundled"])[0]})
+    return rows
+
+
+class Logistic:
+    """L2-regularised logistic regression (scipy's L-BFGS-B) whose weights keep the sign their
+    feature means (bot/rank.py SIGNS: more coverage never lowers, a missing asked type never
+    raises the probability); a free intercept."""
+
+    def __init__(self, signs: list[int], c: float = 1.0):
+        self.signs, self.c = signs, c
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> Logistic:
+        from scipy.optimize import minimize
+
+        d = x.shape[1]
+
+        def loss(wb):
+            z = x @ wb[:d] + wb[d]
+            p = 1.0 / (1.0 + np.exp(-z))
+            value = np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 / self.c * wb[:d] @ wb[:d]
+            return value, np.concatenate([x.T @ (p - y) + wb[:d] / self.c, [np.sum(p - y)]])
+
+        bounds = [(0, None) if s > 0 else (None, 0) if s < 0 else (None, None) for s in self.signs] + [(None, None)]
+        found = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                         options={"maxiter": 5000})
+        self.coef_, self.intercept_ = found.x[:d][None, :], found.x[d:]
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-(x @ self.coef_[0] + self.intercept_[0])))
+        return np.stack([1.0 - p, p], axis=1)
+
+
+def fit(rows: list[dict], c: float = 1.0) -> Logistic:
+    xs = [r["x"] for r in rows if len(r["x"])]
+    ys = [r["y"] for r in rows if len(r["x"])]
+    return Logistic([SIGNS.get(f, 0) for f in FEATURES], c).fit(np.vstack(xs), np.concatenate(ys))
+
+
+def decisions(model, rows: list[dict]) -> list[tuple[float, bool, bool]]:
+    """(best probability, best is a positive, answerable) per question."""
+    out = []
+    for r in rows:
+        if not len(r["x"]):
+            out.append((0.0, False, r["item"]["answerable"]))
+            continue
+        p = model.predict_proba(r["x"])[:, 1]
+        p[r["x"][:, PLACE] > 0] = 0.0  # as the answerer: never another province's text
+        i = int(np.argmax(p))
+        out.append((float(p[i]), bool(r["y"][i]), r["item"]["answerable"]))
+    return out
+
+
+def curve(dec: list[tuple[float, bool, bool]]) -> list[dict]:
+    out = []
+    n_ans = sum(1 for _, _, a in dec if a) or 1
+    n_un = sum(1 for _, _, a in dec if not a) or 1
+    for t in THRESHOLDS:
+        right = sum(1 for p, ok, a in dec if (a and p >= t and ok) or (not a and p < t))
+        false_refusal = sum(1 for p, _, a in dec if a and p < t) / n_ans
+        refusal = sum(1 for p, _, a in dec if not a and p < t) / n_un
+        out.append({"threshold": float(t), "accuracy": right / len(dec), "false_refusal_rate": false_refusal,
+                    "refusal_recall": refusal})
+    return out
+
+
+def cross_validated(rows: list[dict]) -> list[tuple[float, bool, bool]]:
+    """Decisions for each document's questions by a model fitted without that document."""
+    groups = sorted({r["group"] for r in rows})
+    out = []
+    for g in groups:
+        train = [r for r in rows if r["group"] != g]
+        test = [r for r in rows if r["group"] == g]
+        out.extend(decisions(fit(train), test))
+    return out
+
+
+def reliability(dec: list[tuple[float, bool, bool]], bins: int = 10) -> list[dict]:
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(p, ok and a) for p, ok, a in dec if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if inside:
+            out.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": len(inside),
+                        "mean_probability": round(sum(p for p, _ in inside) / len(inside), 3),
+                        "share_right": round(sum(1 for _, r in inside if r) / len(inside), 3)})
+    return out
+
+
+def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None, progress: bool = True) -> dict:
+    from bot.service import build_bot
+
+    from .dataset import DEFAULT_DATASET, load_dataset
+    from .real import RealConfig, split_files, split_items
+    from .systems import make_context
+
+    started = time.perf_counter()
+    rows = []
+    corpora = [("real-dev", tuple(RealConfig.corpus / f for f in split_files("dev")), split_items("dev")),
+               ("bundled", (), load_dataset(DEFAULT_DATASET))]
+    for name, paths, items in corpora:
+        ctx = make_context(settings, store_dir / name if store_dir else None, progress, paths)
+        try:
+            store = ctx.store(dense=ctx.embedder() is not None)
+            bot = build_bot(replace(settings, store=store.folder, answer_dense=True), store=store, progress=progress)
+            got = collect(bot.answerer, items, progress)
+            for r in got:
+                r["group"] = f"{name}:{r['group']}"
+            rows.extend(got)
+        finally:
+            ctx.close()
+    dense = [FEATURES.index("dense"), FEATURES.index("dense_rel")]
+    lexical_rows = [{**r, "x": _without(r["x"], dense)} for r in rows]
+    data = {"features": list(FEATURES), "models": {}}
+    full = {"features": list(FEATURES), "models": {}}
+    for kind, part in (("hybrid", rows), ("lexical", lexical_rows)):
+        model = fit(part)
+        cv = cross_validated(part)
+        trade = curve(cv)
+        best = max(trade, key=lambda r: (round(r["accuracy"], 4), -r["false_refusal_rate"]))
+        entry = {"weights": [float(w) for w in model.coef_[0]], "bias": float(model.intercept_[0]),
+                 "threshold": best["threshold"], "multi": 0.8,
+                 "info": {"questions": len(part), "candidates": int(sum(len(r["y"]) for r in part)),
+                          "positives": int(sum(r["y"].sum() for r in part)),
+                          "cv_accuracy": round(best["accuracy"], 4),
+                          "cv_false_refusal_rate": round(best["false_refusal_rate"], 4),
+                          "cv_refusal_recall": round(best["refusal_recall"], 4),
+                          "data": [name for name, _, _ in corpora]}}
+        data["models"][kind] = entry
+        full["models"][kind] = {**entry, "tradeoff": trade, "reliability": reliability(cv)}
+    data["seconds"] = full["seconds"] = round(time.perf_counter() - started)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    report.mkdir(parents=True, exist_ok=True)
+    (report / "report.json").write_text(json.dumps(full, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (report / "report.md").write_text("\n".join(_markdown(kind, m, full["features"])
+                                                for kind, m in full["models"].items()), encoding="utf-8")
+    return full
+
+
+def _without(x: np.ndarray, columns: list[int]) -> np.ndarray:
+    x = x.copy()
+    if len(x):
+        x[:, columns] = 0.0
+    return x
+
+
+def _markdown(kind: str, full: dict, features: list[str]) -> str:
+    from .report import table
+
+    info = full["info"]
+    lines = [f"# Answer ranker ({kind}) — {info['questions']} dev questions, {info['candidates']} candidates "
+             f"({info['positives']} positive)", "",
+             f"Threshold {full['threshold']:.2f} (leave-one-document-out): accuracy {info['cv_accuracy']:.3f}, "
+             f"false refusals {info['cv_false_refusal_rate']:.3f}, correct refusals {info['cv_refusal_recall']:.3f}.",
+             "", "## Weights", "", table(["feature", "weight"], [[f, f"{w:.3f}"] for f, w in
+                                                               zip(features, full["weights"])]),
+             "", "## Reliability (cross-validated best-candidate probability)", "",
+             table(["bin", "n", "mean p", "share right"],
+                   [[r["bin"], r["n"], r["mean_probability"], r["share_right"]] for r in full["reliability"]]),
+             "", "## Refusal trade-off", "",
+             table(["threshold", "accuracy", "false refusals", "correct refusals"],
+                   [[r["threshold"], r["accuracy"], r["false_refusal_rate"], r["refusal_recall"]]
+                    for r in full["tradeoff"][::5]])]
+    return "\n".join(lines) + "\n"
+
+
+DEFAULT_OUT = PROJECT_ROOT / "bot" / "data" / "ranker.json"
