@@ -32,13 +32,12 @@ from .candidates import Candidate, gather, quote_span
 from .followup import rewrite
 from .query import make_query
 from .question import Question, analyse
-from .rank import FEATURES, Model, features, load_model
+from .rank import Model, features, load_model
 from .retrieve import Retriever
 from .types import Answer
 
 REFUSAL = "Các văn bản hiện có không nêu thông tin này"
 LEAD_CHARS = 400  # the asked fact is within the first LEAD_CHARS of an answer
-PLACE = FEATURES.index("place")
 _HOSTILE = re.compile(r"bo qua (moi |cac |tat ca )?(huong dan|chi dan|quy tac|lenh)|ignore (all |previous |the )|"
                       r"\bbia (ra|dai|mot)\b|tu bia|gia vo|dong vai|tuong tuong (ra )?mot|system prompt|"
                       r"jailbreak|quen (het )?(huong dan|moi thu)")
@@ -119,8 +118,7 @@ class ExtractiveAnswerer(Answerer):
         """The answer (or refusal) the model makes of the scored candidates."""
         if not s.candidates:
             return self.refuse(list(s.hits), q=s.question)
-        p = self.model.probability(s.features)
-        p[s.features[:, PLACE] > 0] = 0.0  # never another province's text for the one asked about
+        p = self.model.probability(s.features)  # 0 for another province's text (rank.eligible)
         order = np.argsort(-p, kind="stable")
         best = float(p[order[0]])
         if best < self.model.threshold:

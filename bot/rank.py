@@ -78,7 +78,15 @@ class Model:
     info: dict
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        return eligible(1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias))), x)
+
+
+def eligible(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Probabilities with every candidate about another province than the one asked set to 0:
+    its text is never quoted for the province in question."""
+    p = p.copy()
+    p[x[:, FEATURES.index("place")] > 0] = 0.0
+    return p
 
 
 @functools.lru_cache(maxsize=4)

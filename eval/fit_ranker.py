@@ -25,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.rank import FEATURES, SIGNS
+from bot.rank import FEATURES, SIGNS, eligible
 from ingest.settings import PROJECT_ROOT, Settings
 
 from . import match
 
 THRESHOLDS = np.round(np.arange(0.02, 0.96, 0.01), 2)
 
-PLACE = FEATURES.index("place")
 
 
 def label(item: dict, scored) -> np.ndarray:
@@ -105,8 +104,7 @@ def decisions(model, rows: list[dict]) -> list[tuple[float, bool, bool]]:
         if not len(r["x"]):
             out.append((0.0, False, r["item"]["answerable"]))
             continue
-        p = model.predict_proba(r["x"])[:, 1]
-        p[r["x"][:, PLACE] > 0] = 0.0  # as the answerer: never another province's text
+        p = eligible(model.predict_proba(r["x"])[:, 1], r["x"])  # as the answerer decides
         i = int(np.argmax(p))
         out.append((float(p[i]), bool(r["y"][i]), r["item"]["answerable"]))
     return out
