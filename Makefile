@@ -14,7 +14,8 @@ setup:
 run: setup
 	$(PY) app.py
 
-test: setup
+test:
+	bash scripts/setup.sh --tests
 	$(PY) -m pytest -q --durations=15
 
 test-fast:

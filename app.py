@@ -83,7 +83,7 @@ def build_demo(app: web.WebApp) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=3):
                         files = gr.File(
-                            label=f"Thêm văn bản (.txt, .md, .docx, .pdf, .html — tối đa "
+                            label=f"Thêm văn bản (.txt, .md, .docx, .doc, .pdf, .html, ảnh quét — tối đa "
                                   f"{app.settings.max_file_mb:g} MB mỗi tệp)",
                             file_count="multiple", file_types=web.UPLOAD_TYPES, elem_id="upload")
                         upload = gr.Button("Lập chỉ mục các tệp đã chọn", variant="primary", elem_id="upload-btn")

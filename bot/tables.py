@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.text import fold
+from ingest.types import reading_label
 
-DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn"]
+DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn", "Ghi chú"]
 TARGET_HEADERS = ["Mã", "Chỉ tiêu", "Giá trị", "Đơn vị", "Nhóm", "Mục", "Văn bản"]
 TASK_HEADERS = ["Nhiệm vụ", "Cơ quan chủ trì", "Phối hợp", "Thời hạn", "Lĩnh vực", "Mục", "Văn bản"]
 
@@ -57,8 +58,8 @@ def vn_date(iso: str) -> str:
 
 
 def document_rows(store) -> list[list[Any]]:
-    return [[d.meta.number or "—", d.meta.title, d.meta.issuer, vn_date(d.meta.issued), d.meta.signer, d.chunks]
-            for d in store.documents()]
+    return [[d.meta.number or "—", d.meta.title, d.meta.issuer, vn_date(d.meta.issued), d.meta.signer, d.chunks,
+             reading_label(d.meta.reading)] for d in store.documents()]
 
 
 def target_rows(store) -> list[list[str]]:

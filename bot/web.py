@@ -39,7 +39,8 @@ ASSETS = PROJECT_ROOT / "assets"
 FONT_FAMILY = "Be Vietnam Pro"
 ALL_DOCS = "*"  # the filter value meaning "every document"
 ALL_DOCS_LABEL = "Tất cả văn bản"
-UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
+UPLOAD_TYPES = [".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg",
+                ".tif", ".tiff"]
 EXAMPLES = (
     "Chỉ tiêu DTI năm 2026 là gì?",
     "ty le ho ngheo giam bao nhieu",
@@ -198,7 +199,7 @@ class WebApp:
         keep = (current_filter, current_remove, current_reader, targets_query, tasks_query)
         paths = [str(_path_of(f)) for f in (files or []) if f]
         if not paths:
-            gr.Warning("Hãy chọn ít nhất một tệp (.txt, .md, .docx, .pdf, .html).")
+            gr.Warning("Hãy chọn ít nhất một tệp (.txt, .md, .docx, .doc, .pdf, .html, ảnh quét).")
             return ("", *self.refresh(*keep), None)
         limit = self.settings.max_file_mb * 1024 * 1024
         results: list[FileResult] = []

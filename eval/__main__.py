@@ -7,6 +7,10 @@
   real  [--split dev|test|all] [--parts qa,meta,chunks] [--systems a,b] [--out DIR] [--corpus DIR]
         the real-document benchmark: QA beside the plain baseline, metadata against the truth
         table, chunk quality (eval/real.py; documents read in place from ../shared/corpus/real)
+  forms [--parts read,ocr,legacy,doc] [--out DIR] [--corpus DIR] [--store-dir DIR]
+        every published form read as text: each real file (OCR, legacy encodings), the ND 335
+        scan's CER against its twin and its questions over the scan, TCVN3/VNI round trips, .doc
+        converters (eval/forms.py)
   alqac-qa [--out DIR] [--store-dir DIR]
         ALQAC's free-text questions with gold answers: the default system beside the plain baseline
   fit-ranker [--out bot/data/ranker.json] [--report DIR] [--store-dir DIR]
@@ -78,6 +82,13 @@ def parser() -> argparse.ArgumentParser:
     real.add_argument("--corpus", type=Path, default=RealConfig.corpus, help="the folder of the real documents")
     real.add_argument("--limit", type=int, help="a stratified slice of N questions")
     real.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
+    from .forms import CORPUS, PARTS as FORM_PARTS
+
+    fm = sub.add_parser("forms", parents=[common], help="scans, .doc files and legacy fonts read as text")
+    fm.add_argument("--parts", type=_systems, default=FORM_PARTS, help=f"comma-separated, from {','.join(FORM_PARTS)}")
+    fm.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "forms")
+    fm.add_argument("--corpus", type=Path, default=CORPUS, help="the folder of the real documents")
+    fm.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
     aq = sub.add_parser("alqac-qa", parents=[common], help="answers to ALQAC's free-text questions")
     aq.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "alqac-qa")
     aq.add_argument("--store-dir", type=Path, help="keep the index here (default: a temp folder)")
@@ -119,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
                            store_dir=args.store_dir, progress=progress)
         report = run_qa(config, settings)
         print_qa_summary(report, args.out)
+        return 0
+    if args.cmd == "forms":
+        from .forms import run_forms
+
+        if not args.corpus.is_dir():
+            print(f"error: the real-document corpus {args.corpus} is missing (pass --corpus)", file=sys.stderr)
+            return 2
+        run_forms(settings, args.out, args.corpus, args.parts, args.store_dir, progress)
+        print((args.out / "forms.md").read_text(encoding="utf-8"))
         return 0
     if args.cmd == "alqac-qa":
         from .alqac_qa import run_alqac_qa

@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _list(store, as_json: bool) -> int:
+    from .types import reading_label
+
     docs = store.documents()
     if as_json:
         rows = [{**d.meta.to_dict(), "chunks": d.chunks, "indexed_at": d.indexed_at,
@@ -66,7 +68,8 @@ def _list(store, as_json: bool) -> int:
         print("(the store is empty)", file=sys.stderr)
     for d in docs:
         m = d.meta
-        print(f"{m.doc_id}\t{m.number}\t{m.issued}\t{d.chunks} chunks\t{m.title}")
+        note = f"\t({reading_label(m.reading)})" if m.reading else ""
+        print(f"{m.doc_id}\t{m.number}\t{m.issued}\t{d.chunks} chunks\t{m.title}{note}")
         for a in d.alternates:
             print(f"\tbản khác: {a.source} (tỷ lệ âm tiết hợp lệ {a.quality:.2f})")
     return 0

@@ -36,8 +36,11 @@ _SIGNATURE = re.compile(r"^(Nơi nhận|(TM|KT|TL|TUQ|Q)\.\s)")
 _ANNEX = re.compile(r"^(PHỤ LỤC|Phụ lục|BIỂU|Biểu mẫu|DANH MỤC)\b")
 _ENGLISH = frozenset("the of and to in for on with by is are be as this that from at or an which shall "
                      "article clause point decree circular ministry people committee".split())
-MIN_REPEAT_LINES = 3  # a repeated run of at least this many lines is a copy artefact
-MIN_REPEAT_CHARS = 80  # a single repeated line this long is dropped too
+# A repeated run of at least this many lines and characters is a copy artefact. Shorter repeats
+# are content: laws repeat whole sentences and list items from clause to clause ("a) Công chức
+# lập Phiếu …" in khoản 1 and khoản 2), and annexes repeat their "(Kèm theo …)" line.
+MIN_REPEAT_LINES = 3
+MIN_REPEAT_RUN_CHARS = 400
 LETTERHEAD_WITHIN = 0.4  # a letterhead this far into the document starts the official text
 BOILERPLATE_FILE = Path(__file__).parent / "data" / "boilerplate.txt"
 
@@ -84,7 +87,7 @@ def _assemble(lines: list[Line], raw: RawDocument, header: dict) -> CleanDocumen
     text = "\n".join(parts)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return CleanDocument(text=text, source=raw.source, format=raw.format, sha256=sha, tables=raw.tables,
-                         header=header, pages=tuple(pages), rows=tuple(rows))
+                         header=header, pages=tuple(pages), rows=tuple(rows), reading=raw.reading)
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,13 +163,18 @@ def _is_caps(line: str) -> bool:
 
 
 def _is_foreign(text: str) -> bool:
-    """A paragraph of an English translation: (almost) no word with Vietnamese diacritics, and
-    English function words."""
+    """A paragraph of an English translation: few words with Vietnamese diacritics, and English
+    function words."""
     words = re.findall(r"[^\W\d_]+", text.lower())
-    if len(words) < 3 or sum(map(has_diacritics, words)) > 0.05 * len(words):
+    if len(words) < 3:
         return False
+    marked = sum(map(has_diacritics, words)) / len(words)
     hits = sum(1 for w in words if w in _ENGLISH)
-    return hits >= 2 or hits / len(words) >= 0.2
+    if marked <= 0.05:
+        return hits >= 2 or hits / len(words) >= 0.2
+    # A translation glued to a portal's Vietnamese notice: Vietnamese has a mark on most words
+    # and never this many English function words.
+    return marked < 0.3 and hits / len(words) >= 0.15
 
 
 def _drop_foreign(lines: list[Line]) -> list[Line]:
@@ -235,7 +243,7 @@ def _drop_tail(lines: list[Line], tail: re.Pattern) -> list[Line]:
 
 
 def _drop_repeats(lines: list[Line]) -> list[Line]:
-    """Drop exact repeats: a run of >= MIN_REPEAT_LINES lines seen before, or one long line.
+    """Drop exact repeats: a run of >= MIN_REPEAT_LINES lines (MIN_REPEAT_RUN_CHARS) seen before.
     Table rows are never dropped (the same row in two tables is two facts)."""
     texts = [line.text for line in lines]
     first_seen: dict[str, int] = {}
@@ -247,7 +255,8 @@ def _drop_repeats(lines: list[Line]) -> list[Line]:
             k = 0
             while i + k < len(lines) and j + k < i and texts[i + k] == texts[j + k] and not lines[i + k].hard:
                 k += 1
-            if k >= MIN_REPEAT_LINES or (k >= 1 and len(texts[i]) >= MIN_REPEAT_CHARS):
+            run = sum(len(t) for t in texts[i:i + k])
+            if k >= MIN_REPEAT_LINES and run >= MIN_REPEAT_RUN_CHARS:
                 for n in range(k):
                     keep[i + n] = False
                 i += k

@@ -1,9 +1,12 @@
 """Stage 1: read one file into a `RawDocument`: its text as faithfully as possible, plus tables.
 
-Formats by extension: .txt .md (strict UTF-8, or UTF-16/32 with a BOM), .html/.htm, .docx
-(`ingest.office`) and .pdf (text layer, `ingest.pdf`; pages separated by form feeds). Markdown
-tables and emphasis are read by `ingest.markdown`; every table is rendered by `ingest.tables`
-into tagged lines that paragraph reconstruction keeps whole. No cleaning here (the clean stage
+Formats by extension: .txt .md (UTF-8, or UTF-16/32 with a BOM, or a legacy Vietnamese
+encoding that reads as Vietnamese: `ingest.legacy`), .html/.htm, .docx and Word 97 .doc
+(`ingest.office`), .pdf (text layer, OCR where it has none: `ingest.pdf`; pages separated by
+form feeds) and scanned images .png/.jpg/.tif (`ingest.ocr`). Text in legacy font encodings
+(TCVN3, VNI ...) is converted in every format. Markdown tables and emphasis are read by
+`ingest.markdown`; every table is rendered by `ingest.tables` into tagged lines that paragraph
+reconstruction keeps whole. No cleaning here (the clean stage
 does NFC, tone placement, paragraphs, junk removal). Every failure is an `IngestError` subclass
 naming the file, with a Vietnamese `user_message` for the UI.
 """
@@ -13,14 +16,17 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from .errors import human_size, CorruptFile, DecodeFailure, EmptyDocument, FileTooLarge, IngestError, UnsupportedFormat
+from .errors import (human_size, CorruptFile, DecodeFailure, EmptyDocument, FileTooLarge, IngestError,
+                     NeedsOCR, UnsupportedFormat)
 from .layout import HARD
+from .legacy import best_share, decode, repair
+from .ocr import IMAGE_FORMATS, OcrConfig, Progress
 from .tables import render
 from .types import RawDocument, Table
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx",
-           ".pdf": "pdf"}
-SUPPORTED = ".txt, .md, .html, .docx, .pdf"
+           ".doc": "doc", ".pdf": "pdf", **IMAGE_FORMATS}
+SUPPORTED = ".txt, .md, .html, .docx, .doc, .pdf, .png, .jpg, .tif"
 # Text files: BOM -> codec. UTF-32 first: its little-endian BOM starts with UTF-16's.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"),
@@ -38,8 +44,12 @@ _BREAK = "\ue000"  # private-use sentinel marking a line break while flattening 
 _TABLE = "\ue003"  # private-use sentinel around a table's placeholder
 
 
-def load(path: str | Path, max_bytes: int) -> RawDocument:
-    """Read `path` (format by extension) into a RawDocument, or raise an IngestError subclass."""
+def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
+         progress: Progress | None = None) -> RawDocument:
+    """Read `path` (format by extension) into a RawDocument, or raise an IngestError subclass.
+
+    `ocr=None` refuses scans (NeedsOCR) instead of reading them; `progress(done, total)` is
+    called per OCRed page."""
     p = Path(path)
     if not p.exists():
         raise IngestError(path, "file not found", "không tìm thấy tệp")
@@ -53,32 +63,64 @@ def load(path: str | Path, max_bytes: int) -> RawDocument:
                                 f"hỗ trợ: {SUPPORTED}")
     data = _read(p, path, max_bytes)
     tables: tuple[Table, ...] = ()
+    reading: list[str] = []
     try:
-        if fmt == "txt":
-            text = _text(data, path)
-        elif fmt == "md":
-            from .markdown import to_text
+        if fmt in ("txt", "md"):
+            text = _text(data, path, reading)
+            if fmt == "md":
+                from .markdown import to_text
 
-            text, tables = to_text(_text(data, path))
+                text, tables = to_text(text)
         elif fmt == "html":
-            text, tables = _html(data, path)
-        elif fmt == "docx":
-            from .office import docx_text
+            text, tables = _html(data, path, reading)
+        elif fmt in ("docx", "doc"):
+            from .office import OLE_MAGIC, docx_text
+            from .word97 import doc_text
 
-            text, tables = docx_text(data, path, max_bytes)
-        else:
+            if data.startswith(OLE_MAGIC):  # a Word 97 file, whatever its name says
+                fmt = "doc"
+            text, tables = (docx_text if fmt == "docx" else doc_text)(data, path, max_bytes)
+        elif fmt == "pdf":
             from .pdf import pdf_text
 
-            text = pdf_text(data, path)
+            got = pdf_text(data, path, ocr, progress)
+            text = got.text
+            reading += ["ocr"] * bool(got.ocr_pages) + [got.encoding] * bool(got.encoding)
+        else:
+            text = _image(data, path, ocr, progress)
+            reading.append("ocr")
     except IngestError:
         raise
     except Exception as exc:  # any parser crash: the file is the problem, never a raw traceback
         raise CorruptFile(path, f"cannot read this {fmt.upper()} file: {type(exc).__name__}: {exc}",
                           f"tệp {fmt.upper()} bị hỏng hoặc không đọc được") from exc
-    if not text.replace(HARD, "").strip():
+    if not any(tag in reading for tag in ("tcvn3", "vni", "viscii", "cp1258")):
+        fixed = repair(text)  # a Word or HTML file typed in a legacy font
+        if fixed.encoding:
+            text, tables = fixed.text, tuple(_repair_table(t, fixed.encoding) for t in tables)
+            reading.append(fixed.encoding)
+    if not text.replace(HARD, "").replace("\f", "").strip():
+        if "ocr" in reading:
+            raise EmptyDocument(path, "no text: OCR found no readable text in the scan",
+                                "không nhận dạng được chữ nào trong bản quét (OCR)")
         raise EmptyDocument(path, "no text: the file holds only whitespace or page furniture",
                             "tệp không có nội dung chữ")
-    return RawDocument(text=text, source=str(path), format=fmt, tables=tables)
+    return RawDocument(text=text, source=str(path), format=fmt, tables=tables, reading="+".join(reading))
+
+
+def _repair_table(table: Table, encoding: str) -> Table:
+    """A table's cells converted like the text: each cell on its own (`repair` decides)."""
+    return tuple(tuple(repair(cell, encoding).text if cell else cell for cell in row) for row in table)
+
+
+def _image(data: bytes, path: str | Path, ocr: OcrConfig | None, progress: Progress | None) -> str:
+    """A scanned image (every frame of a TIFF a page), read by OCR; pages joined by form feeds."""
+    from .ocr import image_pages, ocr_pages
+
+    if ocr is None:
+        raise NeedsOCR(path, "an image needs OCR, which is off", "ảnh cần nhận dạng ký tự (OCR)")
+    frames = image_pages(data, path)
+    return "\f".join(ocr_pages(frames, len(frames), path, ocr, progress))
 
 
 _size = human_size
@@ -114,39 +156,48 @@ def _reject_binary(text: str, path: str | Path) -> None:
                           "dữ liệu nhị phân, không phải văn bản")
 
 
-def _not_decodable(path: str | Path, size: int, exc: UnicodeDecodeError, codec: str
-                   ) -> DecodeFailure:
+def _not_decodable(path: str | Path, size: int, exc: UnicodeDecodeError, codec: str,
+                   data: bytes = b"") -> DecodeFailure:
     """Say which byte broke the decoding, and where in the file (a stripped BOM counted)."""
     bad = exc.object[exc.start:exc.start + 1].hex()
     at = exc.start + size - len(exc.object)
     if codec.startswith("utf-8"):
+        share = best_share(data) if data else 0.0
         return DecodeFailure(
-            path, f"not UTF-8 text: invalid byte 0x{bad} at offset {at} (a legacy encoding such as "
-                  "Windows-1258, TCVN3/VNI or Latin-1?); save the file as UTF-8",
-            f"không phải văn bản UTF-8 (byte 0x{bad} không hợp lệ ở vị trí {at}, có thể là bảng mã "
-            "cũ như Windows-1258, TCVN3, VNI); hãy lưu lại tệp dạng UTF-8")
+            path, f"not UTF-8 text: invalid byte 0x{bad} at offset {at}, and no legacy Vietnamese "
+                  f"encoding (TCVN3, VNI, VISCII, Windows-1258) reads it as Vietnamese (at best "
+                  f"{share:.0%} valid syllables); save the file as UTF-8",
+            f"không phải văn bản UTF-8 (byte 0x{bad} không hợp lệ ở vị trí {at}) và không đọc được "
+            f"theo bảng mã tiếng Việt cũ nào (TCVN3, VNI, VISCII, Windows-1258); hãy lưu lại tệp dạng UTF-8")
     return DecodeFailure(path, f"not valid {codec} text: {exc.reason} at offset {at}",
                          f"không giải mã được theo bảng mã {codec} (vị trí {at})")
 
 
-def _text(data: bytes, path: str | Path) -> str:
-    """txt/md: strict UTF-8 (BOM allowed), or UTF-16/UTF-32 only with a BOM. No legacy guessing."""
+def _text(data: bytes, path: str | Path, reading: list[str]) -> str:
+    """txt/md: UTF-8 (BOM allowed), or UTF-16/UTF-32 only with a BOM; bytes that are not UTF-8
+    are read in the legacy Vietnamese encoding that makes them Vietnamese (`ingest.legacy`),
+    else refused naming the first bad byte."""
     codec = next((c for bom, c in _BOMS if data.startswith(bom)), "utf-8")
     if codec.startswith("utf-8"):  # judge the raw bytes: junk must not pass as a decode problem
         _reject_binary(data.decode("latin-1"), path)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise _not_decodable(path, len(data), exc, codec) from None
+        legacy = decode(data) if codec == "utf-8" else None
+        if legacy is None:
+            raise _not_decodable(path, len(data), exc, codec, data) from None
+        reading.append(legacy.encoding)
+        text = legacy.text
     if not codec.startswith("utf-8"):
         _reject_binary(text, path)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _html(data: bytes, path: str | Path) -> tuple[str, tuple[Table, ...]]:
+def _html(data: bytes, path: str | Path, reading: list[str]) -> tuple[str, tuple[Table, ...]]:
     """Block elements become lines, tables "cell | cell" lines (and `tables`); page chrome dropped.
 
-    Encoding: the BOM, else the declared charset, else strict UTF-8 (no guessing).
+    Encoding: the BOM, else the declared charset, else UTF-8, else a legacy Vietnamese encoding
+    that reads as Vietnamese (`ingest.legacy.decode`).
     """
     from bs4 import BeautifulSoup
     from bs4.dammit import EncodingDetector
@@ -159,7 +210,11 @@ def _html(data: bytes, path: str | Path) -> tuple[str, tuple[Table, ...]]:
         raise DecodeFailure(path, f"unknown declared charset {codec!r}",
                             f"bảng mã khai báo không hợp lệ ({codec})") from None
     except UnicodeDecodeError as exc:
-        raise _not_decodable(path, len(data), exc, codec) from None
+        legacy = decode(body) if codec.lower().replace("_", "-") in ("utf-8", "utf8") else None
+        if legacy is None:
+            raise _not_decodable(path, len(data), exc, codec, body) from None
+        reading.append(legacy.encoding)
+        markup = legacy.text
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(_HTML_JUNK):
         if not tag.decomposed and _is_chrome(tag):

@@ -94,7 +94,8 @@ def extract_meta(doc: CleanDocument) -> DocMeta:
     return DocMeta(doc_id=doc_id, number=number, type=kind, issuer=issuer, issued=issued,
                    effective=effective, signer=signer, fields=box.get("lĩnh vực", ""), title=title,
                    place=place, source=doc.source, sha256=doc.sha256, signer_title=signer_title,
-                   relations=tuple(relations(doc.text, raw_title, number)), based_on=tuple(based_on(doc.text, number)))
+                   relations=tuple(relations(doc.text, raw_title, number)), based_on=tuple(based_on(doc.text, number)),
+                   reading=doc.reading)
 
 
 def normalize_number(digits: str, suffix: str) -> str:

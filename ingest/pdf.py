@@ -6,6 +6,10 @@ the same characters and diacritics as pypdf on every text-layer file, 10-20x fas
 placed at the page bottom (pypdf puts some in the middle of the page text), and it reads the
 2004 TCVN3 report that pypdf 7 rejects (a "/Fl" filter name).
 
+Pages without a text layer (a scanned page: little text, an image) and pages whose layer is not
+readable Vietnamese (`ingest.text.readable`: a lost-diacritics OCR layer, broken glyphs) are
+OCRed (`ingest.ocr`), after legacy encodings (TCVN3 ...) are converted (`ingest.legacy`).
+
 Known glyph substitutions of broken text layers are mapped back (U+01A3 "ƣ" for "ư", as some
 Vietnamese PDF producers emit); PDFium's U+FFFE marks a hyphen at a line end.
 
@@ -19,16 +23,29 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorruptFile, NeedsOCR
+from .legacy import repair
+from .ocr import OcrConfig, Progress
+from .text import readable
 
-MIN_CHARS_PER_PAGE = 20  # fewer non-space characters per page on average: a scan
+MIN_CHARS_PER_PAGE = 20  # fewer non-space characters on a page: no text layer there
 GLYPH_FIXES = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\ufffe": "-", "\u00ad": ""})
 
 
-def pdf_text(data: bytes, path: str | Path) -> str:
-    """The text layer, pages separated by "\\f"; raises NeedsOCR for a scan."""
+@dataclass(frozen=True)
+class PdfText:
+    text: str  # pages separated by "\f"
+    ocr_pages: int = 0  # pages read by OCR (no text layer, or one that is not readable Vietnamese)
+    encoding: str = ""  # a legacy encoding the text layer was converted from (ingest.legacy)
+
+
+def pdf_text(data: bytes, path: str | Path, ocr: OcrConfig | None = None,
+             progress: Progress | None = None) -> PdfText:
+    """The text layer, legacy encodings converted; pages without readable text are OCRed
+    (`ocr=None`: refused with NeedsOCR instead)."""
     if b"%PDF-" not in data[:1024]:
         raise CorruptFile(path, "not a PDF (no %PDF- header)", "tệp không phải PDF hợp lệ")
     pages = _pdfium_pages(data, path)
@@ -39,11 +56,38 @@ def pdf_text(data: bytes, path: str | Path) -> str:
     if pages is None:
         raise CorruptFile(path, "cannot read this PDF file (PDFium and pypdf both failed)",
                           "tệp PDF bị hỏng hoặc không đọc được")
-    chars = _chars(pages)
-    if chars < MIN_CHARS_PER_PAGE * max(len(pages), 1):
-        raise NeedsOCR(path, f"no text layer (scanned PDF?): {chars} characters on {len(pages)} "
-                             "page(s); needs OCR", "PDF không có lớp chữ (bản quét?), cần OCR")
-    return "\f".join(pages)
+    repaired = repair("\f".join(pages))
+    pages = repaired.text.split("\f")
+    short = {i for i, page in enumerate(pages) if len("".join(page.split())) < MIN_CHARS_PER_PAGE}
+    pictured = _pages_with_images(data, short) if short else set()
+    bad = [i for i, page in enumerate(pages) if (i in pictured if i in short else not readable(page))]
+    if bad and ocr is None:
+        raise NeedsOCR(path, f"{len(bad)} of {len(pages)} page(s) have no readable text layer "
+                             "(scanned PDF?); needs OCR", "PDF không có lớp chữ đọc được (bản quét?), cần OCR")
+    if bad:
+        from .ocr import ocr_pages, pdf_page_images
+
+        for i, text in zip(bad, ocr_pages(pdf_page_images(data, bad, ocr), len(bad), path, ocr, progress)):
+            pages[i] = _clean_page(text)
+    return PdfText("\f".join(pages), len(bad), repaired.encoding)
+
+
+def _pages_with_images(data: bytes, pages: set[int]) -> set[int]:
+    """Those of `pages` that hold an image (a scanned page; a page without one is blank)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out = set()
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for n in sorted(pages):
+            page = pdf[n]
+            if next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None) is not None:
+                out.add(n)
+            page.close()
+    finally:
+        pdf.close()
+    return out
 
 
 def _clean_page(text: str) -> str:

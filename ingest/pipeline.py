@@ -6,24 +6,29 @@ Pure: produces a ProcessedDocument and writes nothing. Storing is `vectorstore.S
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .chunk import make_chunks
 from .clean import clean
 from .errors import EmptyDocument
 from .targets import extract_targets
 from .tasks import extract_tasks
-from .load import load
+from .load import FORMATS, load
+from .ocr import OcrConfig
 from .meta import extract_meta
 from .settings import Settings
 from .structure import parse_structure
 from .types import ProcessedDocument, RawDocument
 
-SUPPORTED = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+SUPPORTED = tuple(FORMATS)
 
 
-def process_file(path: str | Path, settings: Settings) -> ProcessedDocument:
-    """Turn one file into a document ready to store; raises an IngestError naming the file."""
-    raw = load(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+def process_file(path: str | Path, settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> ProcessedDocument:
+    """Turn one file into a document ready to store; raises an IngestError naming the file.
+    `progress(done, total)` is called per OCRed page of a scan."""
+    ocr = OcrConfig(lang=settings.ocr_lang, max_pages=settings.ocr_max_pages) if settings.ocr else None
+    raw = load(path, max_bytes=int(settings.max_file_mb * 1024 * 1024), ocr=ocr, progress=progress)
     return process_raw(raw, settings)
 
 

@@ -61,15 +61,34 @@ def index_files(store, paths: list[str | Path], settings: Settings, progress: bo
     results: list[FileResult] = []
     with store.bulk():
         for i, path in enumerate(tqdm(files, desc="Lập chỉ mục", unit="tệp", disable=not progress)):
-            results.append(_index_one(store, path, settings, i, len(files), on_file))
+            results.append(_index_one(store, path, settings, i, len(files), on_file, progress))
     return IngestReport(tuple(results), time.perf_counter() - started)
 
 
-def _index_one(store, path: Path, settings: Settings, i: int, n: int, on_file) -> FileResult:
+def _pages(path: Path, i: int, n: int, on_file, bar: bool) -> Callable[[int, int], None]:
+    """Per-page progress of an OCRed scan: through `on_file` (the app), else a tqdm bar."""
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        if on_file:
+            on_file(i, n, f"{path.name}: nhận dạng ký tự trang {done}/{total}")
+        elif bar:
+            from tqdm import tqdm
+
+            if "bar" not in state:
+                state["bar"] = tqdm(total=total, desc=f"OCR {path.name}", unit="trang", leave=False)
+            state["bar"].update(done - state["bar"].n)
+            if done >= total:
+                state["bar"].close()
+
+    return report
+
+
+def _index_one(store, path: Path, settings: Settings, i: int, n: int, on_file, bar: bool = False) -> FileResult:
     if on_file:
         on_file(i, n, path.name)
     try:
-        doc = process_file(path, settings)
+        doc = process_file(path, settings, _pages(path, i, n, on_file, bar))
         status = store.upsert(doc)
         if status == "alternate":
             label = doc.meta.label

@@ -37,6 +37,10 @@ class Settings:
     rerank_weight: float = 0.5
     # Ingest limits.
     max_file_mb: float = 20.0
+    # OCR of scans (Tesseract, `ingest/ocr.py`): off refuses scans with a clear error instead.
+    ocr: bool = True
+    ocr_lang: str = "vie"
+    ocr_max_pages: int = 200  # a longer scan is refused (about 0.7 s per page on 2 cores)
     chunk_chars: int = 900  # split longer paragraphs at sentence boundaries
     # underthesea word segmentation of every chunk (the BM25 "words" field). Off: measured not to
     # help (ALQAC nDCG@10 0.919 with it, 0.918 without) and it is most of the ingest time.

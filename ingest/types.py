@@ -30,8 +30,19 @@ Table = tuple[Row, ...]
 class RawDocument:
     text: str  # pages separated by "\f"; table lines tagged by the loader (ingest.layout.HARD)
     source: str  # the file path as given
-    format: str  # txt | md | html | docx | pdf
-    tables: tuple[Table, ...] = ()  # tables found by structured loaders (docx, html, md)
+    format: str  # txt | md | html | docx | doc | pdf | image
+    tables: tuple[Table, ...] = ()  # tables found by structured loaders (docx, doc, html, md)
+    reading: str = ""  # how the text was recovered: "ocr", a legacy encoding ("tcvn3" ...), both
+
+
+READINGS = {"ocr": "văn bản quét, đã nhận dạng ký tự", "tcvn3": "chuyển từ bảng mã TCVN3",
+            "vni": "chuyển từ bảng mã VNI", "viscii": "chuyển từ bảng mã VISCII",
+            "cp1258": "chuyển từ bảng mã Windows-1258"}
+
+
+def reading_label(reading: str) -> str:
+    """What users are told about how a document's text was read ("" for a normal text file)."""
+    return "; ".join(READINGS.get(tag, tag) for tag in reading.split("+") if tag)
 
 
 HEADER_ROW, LAYOUT_ROW = -1, -2  # RowSpan.row of a data table's header/group lines, of layout lines
@@ -57,6 +68,7 @@ class CleanDocument:
     header: dict = field(default_factory=dict, hash=False, compare=False)  # metadata-table rows
     pages: tuple[tuple[int, int], ...] = ()  # (offset, page) where each PDF page starts
     rows: tuple[RowSpan, ...] = ()  # the table lines, in order
+    reading: str = ""  # RawDocument.reading
 
     def page_at(self, offset: int) -> int:
         """The PDF page of a character offset (0 when the source has no pages)."""
@@ -95,6 +107,7 @@ class DocMeta:
     signer_title: str = ""  # "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"
     relations: tuple[Relation, ...] = ()
     based_on: tuple[str, ...] = ()  # numbers of the documents its "Căn cứ …" lines cite
+    reading: str = ""  # "ocr", a legacy encoding …: RawDocument.reading (reading_label for users)
 
     def to_dict(self) -> dict:
         return asdict(self)
