@@ -28,7 +28,7 @@ from vectorstore.store import Store
 from vectorstore.types import Filters, Hit
 
 from . import evidence as ev
-from .candidates import Candidate, gather, quote_span
+from .candidates import MAX_QUOTE, Candidate, gather, introduces, items_end, quote_span
 from .followup import rewrite
 from .query import make_query
 from .question import Question, analyse
@@ -124,30 +124,62 @@ class ExtractiveAnswerer(Answerer):
         if best < self.model.threshold:
             return self.refuse(list(s.hits), q=s.question, support=best)
         chosen = [s.candidates[order[0]]]
-        if s.question.many:
+        q = s.question
+        if q.many:
             for i in order[1:]:
                 c = s.candidates[i]
                 if len(chosen) == 3 or p[i] < max(self.model.threshold, self.model.multi * best):
                     break
                 if not any(_overlaps(c, o) for o in chosen):
                     chosen.append(c)
-        return self.compose(s.question, chosen, best)
+        if q.compound:  # "Ngày ban hành và người ký?": what the first answer leaves is asked again
+            rest = self._rest(q, chosen)
+            if rest is not None:
+                p2 = self.model.probability(features(rest, list(s.candidates), self.store, self.embedder))
+                for i in np.argsort(-p2, kind="stable"):
+                    c = s.candidates[i]
+                    if p2[i] < self.model.threshold:
+                        break
+                    if not any(_overlaps(c, o) or c.text in o.text or o.text in c.text for o in chosen):
+                        chosen.append(c)
+                        break
+        return self.compose(q, chosen, best)
+
+    @staticmethod
+    def _rest(q: Question, chosen: list[Candidate]) -> Question | None:
+        """The question without the keywords the chosen candidates hold (None: nothing is left,
+        or so little that it is no question of its own)."""
+        held = set()
+        for c in chosen:
+            held |= {k for k in q.keywords if q.matched(k, q.tokens(f"{c.label} {c.value} {c.text}"))}
+        left = tuple(k for k in q.keywords if k not in held)
+        if len(left) < 2:
+            return None
+        pairs = tuple(p for p in q.pairs if all(w in left for w in p.split()))
+        return replace(q, keywords=left, pairs=pairs)
 
     def compose(self, q: Question, chosen: list[Candidate], support: float) -> Answer:
         """Lead with the fact: the value or the clause that holds it, then where it is from."""
         cites = []
         parts = []
         for c in sorted(chosen, key=lambda c: (c.chunk.doc_id, c.chunk.order, c.start)):
-            cite = ev.cite(len(cites) + 1, c.chunk, *quote_span(q, c), self.store)
+            start, end = quote_span(q, c)
+            cite = ev.cite(len(cites) + 1, c.chunk, start, end, self.store)
             cites.append(cite)
             said = cite.quote
+            items = ""  # "… gồm có:" at a chunk's end: its items are the next chunks (points a), b) …)
+            if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
+                for nxt in self._items(c.chunk):
+                    more = ev.cite(len(cites) + 1, nxt, 0, items_end(nxt.text), self.store)
+                    cites.append(more)
+                    items += f" {more.quote} [{more.n}]"
             if c.value and c.source in ("meta", "relation"):
                 parts.append(f"{c.label}: {c.value} [{cite.n}] (“{cite.quote}”)" if c.source == "meta"
                              else f"{c.value} [{cite.n}]")
             elif c.value:
-                parts.append(f"{c.value}: {said} [{cite.n}]")
+                parts.append(f"{c.value}: {said} [{cite.n}]{items}")
             else:
-                parts.append(f"{said} [{cite.n}]")
+                parts.append(f"{said} [{cite.n}]{items}")
         label = cites[0].label
         if len(parts) == 1:
             where = _short(cites[0].section)
@@ -155,6 +187,16 @@ class ExtractiveAnswerer(Answerer):
         else:
             text = f"Theo {label}:\n" + "\n".join(f"- {p}" for p in parts)
         return Answer(text=text, citations=tuple(cites), support=support)
+
+    def _items(self, chunk) -> list:
+        """The chunks after `chunk` that sit under its section (its points), up to MAX_QUOTE chars."""
+        out, size = [], 0
+        for nxt in self.store.following(chunk, 4):
+            if nxt.section_path[:len(chunk.section_path)] != chunk.section_path or size >= MAX_QUOTE:
+                break
+            out.append(nxt)
+            size += len(nxt.text)
+        return out
 
     def refuse(self, hits, what: str = "", support: float = 0.0, q: Question | None = None) -> Answer:
         """'Các văn bản hiện có không nêu …' with the closest sections (abstained), each quoted by

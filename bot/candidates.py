@@ -26,6 +26,7 @@ from .question import Question
 
 MAX_CHUNKS = 6  # text units come from this many top chunks
 MAX_QUOTE = 320  # a longer quote is cut to its clause that holds the answer ...
+MAX_TITLE = 150  # a chunk's first line this short and without a sentence end is a title
 MIN_CLAUSE = 120  # ... widened to at least this many characters
 _QUOTE_CLAUSE = re.compile(r";\s+|,\s+(?=[a-zđà-ỹ])|\.\s+(?=[A-ZĐÀ-Ỹ])")
 _FIELD_LABELS = {"signer": "Người ký", "effective": "Hiệu lực", "issued": "Ngày ban hành", "number": "Số hiệu",
@@ -257,9 +258,46 @@ def quote_span(q: Question, c: Candidate) -> tuple[int, int]:
     a = full.rfind("\n", 0, c.start) + 1
     b = full.find("\n", c.end)
     b = len(full) if b < 0 else b
-    if b - a <= MAX_QUOTE:
-        return a, b
-    return _clause(q, c)
+    if b - a > MAX_QUOTE:
+        return _clause(q, c)
+    return a, _with_items(full, a, b)
+
+
+def introduces(full: str, a: int, b: int) -> bool:
+    """The quote [a, b) ends its chunk with a line that only introduces what follows."""
+    line = full[a:b].rstrip()
+    if full[b:].strip():
+        return False
+    return line.endswith(":") or _is_title(full, a, line)
+
+
+def _is_title(full: str, a: int, line: str) -> bool:
+    """A heading line at the top of its chunk (the chunk's first two lines): short, no sentence end."""
+    return full.count("\n", 0, a) <= 1 and len(line) <= MAX_TITLE and not line.endswith(tuple(".;!?)\"”"))
+
+
+def items_end(text: str) -> int:
+    """The end of the first lines of `text` up to MAX_QUOTE characters (whole lines, at least one)."""
+    end = text.find("\n")
+    end = len(text) if end < 0 else end
+    while end < len(text) and end < MAX_QUOTE:
+        nxt = text.find("\n", end + 1)
+        end = len(text) if nxt < 0 else nxt
+    return end
+
+
+def _with_items(full: str, a: int, b: int) -> int:
+    """Where a quote of the line [a, b) ends: a line that only introduces what follows ("… gồm
+    có:", "… các điều kiện sau đây:", a title at the top of the chunk) takes the lines after it,
+    up to MAX_QUOTE characters, so that the answer holds the items and not only their title."""
+    line = full[a:b].rstrip()
+    if b >= len(full) or not (line.endswith(":") or _is_title(full, a, line)):
+        return b
+    end = b
+    while end < len(full) and end - a < MAX_QUOTE:
+        nxt = full.find("\n", end + 1)
+        end = len(full) if nxt < 0 else nxt
+    return end
 
 
 def _clause(q: Question, c: Candidate) -> tuple[int, int]:

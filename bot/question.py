@@ -107,9 +107,17 @@ class Question:
         return set(vn.syllables(text, folded=not self.accented))
 
     @property
+    def compound(self) -> bool:
+        """Two questions in one: "… và …", "Ai …, ai …" (a conjunction between content words)."""
+        return bool(_COMPOUND.search(self.text))
+
+    @property
     def many(self) -> bool:
         """It asks for several facts: a list, or two questions joined ("… bao nhiêu và … bao nhiêu")."""
         return "list" in self.asks or len(self.pairs) > 3 and " và " in self.text
+
+
+_COMPOUND = re.compile(r"\w \b(?:và|với|cùng|hay|hoặc|va|voi)\b \w|, (?:ai|bao|mấy|khi|ở|nào|gì)\b", re.I)
 
 
 def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = None) -> Question:

@@ -53,6 +53,8 @@ def run_alqac_qa(settings: Settings, out: Path, store_dir: Path | None = None, p
     docs = load_corpus(corpus)
     queries = [q for q in load_queries(DEFAULT_BENCHMARK / "queries.jsonl")
                if q.get("question_type") == "Tự luận" and q.get("answer")]
+    if not queries:
+        raise ValueError(f"no free-text question with a gold answer in {DEFAULT_BENCHMARK}/queries.jsonl")
     out.mkdir(parents=True, exist_ok=True)
     tmp = None if store_dir else tempfile.TemporaryDirectory(prefix="vnqa-alqac-qa-")
     folder = store_dir or Path(tmp.name)

@@ -70,7 +70,8 @@ def load_queries(path: Path) -> list[dict]:
             if line.strip():
                 row = json.loads(line)
                 out.append({"qid": str(row.get("qid") or row.get("_id")), "text": row["text"],
-                            "origin": row.get("origin") or "all"})
+                            "origin": row.get("origin") or "all",
+                            "question_type": row.get("question_type", ""), "answer": row.get("answer")})
     return out
 
 

@@ -126,6 +126,15 @@ def test_metadata_questions_are_answered_from_the_document(bot):
     assert not date.abstained and "11" in date.text and "12" in date.text and "2025" in date.text
 
 
+def test_a_two_part_question_gets_both_facts(bot):
+    """What the first answer leaves of the question is asked again of the other candidates."""
+    answer, _ = bot.ask("Ngày ban hành và người ký nghị quyết?")
+    assert not answer.abstained and len(answer.citations) == 2
+    assert "Bế Thanh Tịnh" in answer.text and "11/12/2025" in answer.text
+    single, _ = bot.ask("Ai ký nghị quyết này?")
+    assert len(single.citations) == 1  # one question, one fact
+
+
 def test_who_supervises_uses_the_assignments(bot):
     answer, _ = bot.ask("Ai giám sát việc thực hiện nghị quyết?")
     assert not answer.abstained and "Thường trực Hội đồng nhân dân tỉnh" in answer.text
@@ -139,3 +148,42 @@ def test_what_the_documents_do_not_say_is_refused(bot, question):
     answer, _ = bot.ask(question)
     assert answer.abstained and answer.text.startswith(REFUSAL)
     assert not any(ch.isdigit() for ch in answer.text.split("Các phần gần nhất")[0].replace("2026", ""))
+
+
+LAW = """QUỐC HỘI
+Luật số: 99/2099/QH99
+LUẬT THỬ NGHIỆM
+Điều 1. Phạm vi điều chỉnh
+Luật này quy định việc hỗ trợ hộ gia đình khó khăn ở vùng núi cao.
+Điều 2. Điều kiện được hỗ trợ
+1. Hộ gia đình được hỗ trợ khi có đủ các điều kiện sau đây:
+a) Có nơi thường trú tại xã đặc biệt khó khăn từ đủ ba năm trở lên;
+b) Thu nhập bình quân dưới 1,5 triệu đồng mỗi người mỗi tháng;
+c) Không thuộc diện đã được hỗ trợ nhà ở trong năm năm gần nhất.
+2. Ủy ban nhân dân cấp xã lập danh sách hộ gia đình đủ điều kiện và niêm yết công khai.
+Điều 3. Hiệu lực thi hành
+Luật này có hiệu lực từ ngày 01 tháng 01 năm 2099.
+"""
+
+
+def test_a_clause_that_introduces_points_is_answered_with_them(tmp_path):
+    """"… gồm các điều kiện sau đây:" is no answer by itself: the points after it are quoted too."""
+    from bot.service import build_bot
+    from ingest.service import index_files
+    from vectorstore.store import Store
+
+    from .conftest import Settings
+
+    path = tmp_path / "luat.txt"
+    path.write_text(LAW, encoding="utf-8")
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
+    store = Store(settings.store)
+    index_files(store, [path], settings, progress=False)
+    built = build_bot(settings, store=store, progress=False)
+    answer, _ = built.ask("Hộ gia đình được hỗ trợ khi có những điều kiện nào?")
+    assert not answer.abstained
+    lead = answer.text[:400]
+    assert "thường trú" in lead and "1,5 triệu đồng" in lead
+    for cite in answer.citations:  # every quote is verbatim
+        assert cite.quote in store.document_text(cite.doc_id)[0]
+    store.close()

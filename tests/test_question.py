@@ -72,3 +72,12 @@ def test_the_question_is_read_in_its_own_script():
     assert accented.accented and not plain.accented
     assert "nội" in accented.keywords and "noi" in plain.keywords
     assert plain.tokens("Thu nội địa 1.710 tỷ đồng") >= {"thu", "noi", "dia"}
+
+
+@pytest.mark.parametrize("text,compound", [("Ngày ban hành và người ký nghị quyết?", True),
+                                           ("Ai tổ chức thực hiện, ai giám sát nghị quyết?", True),
+                                           ("ngay ban hanh va nguoi ky?", True),
+                                           ("Ai ký nghị quyết này?", False),
+                                           ("Chỉ tiêu tăng trưởng GRDP năm 2026 là bao nhiêu?", False)])
+def test_two_questions_in_one(text, compound):
+    assert analyse(text).compound is compound

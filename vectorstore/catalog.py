@@ -205,6 +205,12 @@ class Catalog:
                       order=r[4], start=r[5], end=r[6], text=r[7], kind=r[8], words=r[9] or "", page=r[10] or 0)
                 for r in rows]
 
+    def following(self, chunk: Chunk, n: int = 1) -> list[Chunk]:
+        """The next `n` chunks of the chunk's document, in order."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc_id=? AND ord>? ORDER BY ord LIMIT ?",
+                                              (chunk.doc_id, chunk.order, n))]
+        return self.chunks(ids=ids)
+
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
 

@@ -78,6 +78,10 @@ class Store:
     def chunks(self, doc_id: str | None = None, ids: list[str] | None = None) -> list[Chunk]:
         return self.catalog.chunks(ids=ids, doc_id=doc_id)
 
+    def following(self, chunk: Chunk, n: int = 1) -> list[Chunk]:
+        """The next `n` chunks of its document (the items a chunk's last line introduces)."""
+        return self.catalog.following(chunk, n)
+
     def document_text(self, doc_id: str) -> tuple[str, list]:
         """The cleaned text and its sections [[path, heading, kind, start, end], …]."""
         return self.catalog.document_text(doc_id)
