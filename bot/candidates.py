@@ -276,11 +276,12 @@ def _is_title(full: str, a: int, line: str) -> bool:
     return full.count("\n", 0, a) <= 1 and len(line) <= MAX_TITLE and not line.endswith(tuple(".;!?)\"”"))
 
 
-def items_end(text: str) -> int:
-    """The end of the first lines of `text` up to MAX_QUOTE characters (whole lines, at least one)."""
-    end = text.find("\n")
+def items_end(text: str, start: int = 0) -> int:
+    """The end of the lines of `text` from `start` up to MAX_QUOTE characters (whole lines, at
+    least one)."""
+    end = text.find("\n", start)
     end = len(text) if end < 0 else end
-    while end < len(text) and end < MAX_QUOTE:
+    while end < len(text) and end - start < MAX_QUOTE:
         nxt = text.find("\n", end + 1)
         end = len(text) if nxt < 0 else nxt
     return end
@@ -293,11 +294,7 @@ def _with_items(full: str, a: int, b: int) -> int:
     line = full[a:b].rstrip()
     if b >= len(full) or not (line.endswith(":") or _is_title(full, a, line)):
         return b
-    end = b
-    while end < len(full) and end - a < MAX_QUOTE:
-        nxt = full.find("\n", end + 1)
-        end = len(full) if nxt < 0 else nxt
-    return end
+    return items_end(full, a)
 
 
 def _clause(q: Question, c: Candidate) -> tuple[int, int]:

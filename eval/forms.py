@@ -15,12 +15,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
 
 from ingest.settings import PROJECT_ROOT, Settings
+
+from .report import table, write_json
 
 SCAN, TWIN = "cp_nd_335_2025_danhgia_scan.pdf", "cp_nd_335_2025_danhgia_text.pdf"
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "real"
@@ -51,14 +52,15 @@ def run_forms(settings: Settings, out: Path, corpus: Path = CORPUS, parts=PARTS,
     if "ocr" in parts:
         report["ocr"] = ocr_figures(corpus, settings, out, store_dir, progress)
     if "legacy" in parts:
-        from .legacy import run_legacy
+        from .legacy import ENCODERS, roundtrip
 
         texts = {p.name: p.read_text(encoding="utf-8") for p in sorted((PROJECT_ROOT / "data").glob("*.txt"))}
         texts.update({name: (corpus / name).read_text(encoding="utf-8") for name in LEGACY_SAMPLES})
-        report["legacy"] = run_legacy(texts, out)["rows"]
+        report["legacy"] = [{"text": name, **roundtrip(text, enc)} for name, text in texts.items()
+                            for enc in ENCODERS]
     if "doc" in parts:
         report["doc"] = doc_converters(corpus)
-    (out / "forms.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(out / "forms.json", report)
     (out / "forms.md").write_text(forms_markdown(report), encoding="utf-8")
     return report
 
@@ -151,45 +153,32 @@ def doc_converters(corpus: Path) -> list[dict]:
 def forms_markdown(r: dict) -> str:
     out = ["# Every published form read as text (`python -m eval forms`)", ""]
     if "read" in r:
-        ok = [x for x in r["read"] if "error" not in x]
-        good = sum(1 for x in ok if x["share"] >= 0.95)
+        good = sum(1 for x in r["read"] if "error" not in x and x["share"] >= 0.95)
+        rows = [[f"`{x['file']}`", f"failed: {x['error'][:120]}", "", "", "", "", ""] if "error" in x else
+                [f"`{x['file']}`", x["format"], x["reading"] or "text", x["share"], x["chunks"], x["number"] or "—",
+                 str(x["seconds"])] for x in r["read"]]
         out += [f"## Files of the corpus: {good} of {len(r['read'])} read with at least 95% valid syllables", "",
-                "| file | format | read by | valid syllables | chunks | number | s |", "|---|---|---|---|---|---|---|"]
-        for x in r["read"]:
-            if "error" in x:
-                out.append(f"| `{x['file']}` | failed: {x['error'][:120]} | | | | | |")
-            else:
-                out.append(f"| `{x['file']}` | {x['format']} | {x['reading'] or 'text'} | {x['share']:.3f} | "
-                           f"{x['chunks']} | {x['number'] or '—'} | {x['seconds']} |")
-        out.append("")
+                table(["file", "format", "read by", "valid syllables", "chunks", "number", "s"], rows), ""]
     if "ocr" in r:
         o = r["ocr"]
+        keys = ("accuracy", "recall@5", "refusal_recall", "false_refusal_rate")
+        rows = [[label, name, *(m[k] for k in keys)]
+                for label in ("scan", "text") for name, m in o["qa"][label].items()]
         out += [f"## OCR: `{SCAN}` against `{TWIN}`", "",
                 f"- CER {o['cer']:.2%}, WER {o['wer']:.2%} (CER without diacritics {o['cer_without_diacritics']:.2%}); "
                 f"{o['pages']} pages in {o['seconds']} s, {o['seconds_per_page']} s per page",
                 "- metadata (scan, twin): " + "; ".join(f"{k}: {v[0]!r} / {v[1]!r}" for k, v in o["meta"].items()), "",
                 f"Questions about the decree ({o['qa']['n']}), answered over each copy alone:", "",
-                "| copy | system | accuracy | R@5 | correct refusals | false refusals |", "|---|---|---|---|---|---|"]
-        for label in ("scan", "text"):
-            for name, m in o["qa"][label].items():
-                out.append(f"| {label} | {name} | " + " | ".join(
-                    "—" if m[k] is None else f"{m[k]:.3f}" for k in ("accuracy", "recall@5", "refusal_recall",
-                                                                    "false_refusal_rate")) + " |")
-        out.append("")
+                table(["copy", "system", "accuracy", "R@5", "correct refusals", "false refusals"], rows), ""]
     if "legacy" in r:
+        rows = [[x["text"], x["encoding"], x["detected"], str(x["words"]), f"{x['word_accuracy']:.4f}",
+                 f"{x['word_accuracy_nocase']:.4f}"] for x in r["legacy"]]
         out += ["## Legacy encodings: Unicode text encoded by the project's own tables, read back", "",
-                "| text | encoding | detected | words | word accuracy | ignoring case |", "|---|---|---|---|---|---|"]
-        out += [f"| {x['text']} | {x['encoding']} | {x['detected']} | {x['words']} | {x['word_accuracy']:.4f} | "
-                f"{x['word_accuracy_nocase']:.4f} |" for x in r["legacy"]]
-        out.append("")
+                table(["text", "encoding", "detected", "words", "word accuracy", "ignoring case"], rows), ""]
     if "doc" in r:
-        out += ["## .doc converters", "", "| file | converter | chars | encoding | valid syllables | tables | s |",
-                "|---|---|---|---|---|---|---|"]
-        for x in r["doc"]:
-            if "error" in x:
-                out.append(f"| `{x['file']}` | {x['converter']} | {x['error']} | | | | |")
-            else:
-                out.append(f"| `{x['file']}` | {x['converter']} | {x['chars']} | {x['encoding'] or '—'} | "
-                           f"{x['share']:.3f} | {x['tables']} | {x['seconds']} |")
-        out.append("")
+        rows = [[f"`{x['file']}`", x["converter"], x["error"], "", "", "", ""] if "error" in x else
+                [f"`{x['file']}`", x["converter"], str(x["chars"]), x["encoding"] or "—", x["share"],
+                 str(x["tables"]), str(x["seconds"])] for x in r["doc"]]
+        out += ["## .doc converters", "",
+                table(["file", "converter", "chars", "encoding", "valid syllables", "tables", "s"], rows), ""]
     return "\n".join(out)

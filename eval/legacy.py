@@ -1,4 +1,4 @@
-"""`python -m eval legacy`: legacy-encoding conversion measured on Unicode text encoded here.
+"""`python -m eval forms --parts legacy`: legacy-encoding conversion measured on Unicode text encoded here.
 
 The encoders below are the project's own tables, written from the encodings' definitions,
 independent of the charmaps `ingest.legacy` takes from viparse: a Unicode text is encoded to the
@@ -9,7 +9,6 @@ The tests (tests/test_forms.py) run the same check on their own texts.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -95,15 +94,3 @@ def roundtrip(text: str, encoding: str) -> dict:
     return {"encoding": encoding, "detected": raw.reading, "words": len(text.split()),
             "word_accuracy": round(word_accuracy(text, raw.text), 4),
             "word_accuracy_nocase": round(word_accuracy(text.lower(), raw.text.lower()), 4)}
-
-
-def run_legacy(texts: dict[str, str], out: Path) -> dict:
-    rows = [{"text": name, **roundtrip(text, enc)} for name, text in texts.items() for enc in ENCODERS]
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "legacy.json").write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = ["| text | encoding | detected | words | word accuracy | ignoring case |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['text']} | {r['encoding']} | {r['detected']} | {r['words']} | {r['word_accuracy']:.4f} | "
-              f"{r['word_accuracy_nocase']:.4f} |" for r in rows]
-    (out / "legacy.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
-    return {"rows": rows}

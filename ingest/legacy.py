@@ -65,13 +65,10 @@ def _vietnamese_letter(ch: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _in_word_pattern(surface: frozenset[str]) -> re.Pattern:
-    chars = re.escape("".join(sorted(surface)))
+def _in_word() -> re.Pattern:
+    """A legacy letter next to a letter: it is part of a word."""
+    chars = re.escape("".join(sorted(_legacy_surface())))
     return re.compile(rf"[^\W\d_][{chars}]|[{chars}][^\W\d_]")
-
-
-def _IN_WORD(surface: frozenset[str]) -> re.Pattern:
-    return _in_word_pattern(surface)
 
 
 def _convert(text: str, encoding: str) -> str:
@@ -118,7 +115,7 @@ def repair(text: str, encoding: str = "") -> Decoded:
         gain = syllable_share(converted) - syllable_share(lines[i])
         # Many legacy forms are valid syllables by chance ("Sè" is TCVN3 for "Số", "côm" for
         # "cụm"): a line converts unless it reads worse, if its legacy letters sit inside words.
-        if gain > 0 or (gain == 0 and _IN_WORD(surface).search(lines[i])):
+        if gain > 0 or (gain == 0 and _in_word().search(lines[i])):
             lines[i] = converted
             changed += 1
     if not changed:

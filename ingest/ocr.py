@@ -12,6 +12,7 @@ Quality and speed on the 29-page scan of Nghị định 335/2025 against its tex
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -49,12 +50,17 @@ def tesseract(path: str | Path, config: OcrConfig) -> str:
     if exe is None:
         raise NeedsOCR(path, f"this document needs OCR and Tesseract is not installed: {APT}",
                        f"văn bản quét cần nhận dạng ký tự (OCR) nhưng máy chưa cài Tesseract: {APT}")
-    langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split()
-    missing = [lang for lang in config.lang.split("+") if lang not in langs]
+    missing = [lang for lang in config.lang.split("+") if lang not in _languages(exe)]
     if missing:
         raise NeedsOCR(path, f"Tesseract has no {'+'.join(missing)} data: {APT}",
                        f"Tesseract chưa có dữ liệu tiếng Việt: {APT}")
     return exe
+
+
+@functools.lru_cache(maxsize=4)
+def _languages(exe: str) -> tuple[str, ...]:
+    """The language data Tesseract has (asked once per process)."""
+    return tuple(subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split())
 
 
 def ocr_pages(images: Iterable[bytes], count: int, path: str | Path, config: OcrConfig,
