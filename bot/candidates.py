@@ -92,7 +92,6 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
     return list(out.values())
 
 
-_CLAUSE = re.compile(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹ])")
 _LINE_UNITS = ("table", "info", "header", "preamble", "signature")
 
 
@@ -110,7 +109,7 @@ def text_units(chunk: Chunk) -> list[tuple[int, int]]:
             out.append((start + a, start + b))
             if b - a > 160 or chunk.kind in ("item", "table"):
                 parts, p = [], a
-                for m in _CLAUSE.finditer(line, a, b):
+                for m in ev.CLAUSE_SPLIT.finditer(line, a, b):
                     parts.append((p, m.start() + (1 if m.group(0).startswith(".") else 0)))
                     p = m.end()
                 if parts:

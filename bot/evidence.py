@@ -21,7 +21,7 @@ from vectorstore.types import Hit
 
 from .types import Citation
 
-_CLAUSE_SPLIT = re.compile(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹ])")
+CLAUSE_SPLIT = re.compile(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹ])")  # "; " or ". " before a capital
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def units(hits: list[Hit], max_chunks: int = 6) -> list[Unit]:
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, pos = [], start
-    for m in _CLAUSE_SPLIT.finditer(text[start:end]):
+    for m in CLAUSE_SPLIT.finditer(text[start:end]):
         spans.append((pos, start + m.start() + (1 if m.group(0).startswith(".") else 0)))
         pos = start + m.end()
     spans.append((pos, end))
