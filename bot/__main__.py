@@ -1,9 +1,11 @@
-"""`python -m bot ask|batch|targets|tasks` — the command line of the assistant.
+"""`python -m bot ask|batch|targets|tasks|admin` — the command line of the assistant.
 
   ask "câu hỏi" [--json] [--doc ID]       one answer (JSON = the app's /ask endpoint)
   batch IN.jsonl --out OUT.jsonl          one output line per input line (stable contract)
   targets [--json] [--doc ID]             the numbered targets (chỉ tiêu) as a table
   tasks [--json] [--agency TEXT] [--doc ID]   the task assignments (nhiệm vụ)
+  admin add NAME | remove NAME | list     officials' accounts of the web app's /admin (the
+                                          password: prompted, else stdin, else $VNQA_ADMIN_PASSWORD)
 All take --store DIR; commands that need the index build the default one when the store is empty.
 Exit status: 0 ok, 2 usage/store error, 3 a question could not be processed.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,13 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     tasks.add_argument("--json", action="store_true")
     tasks.add_argument("--agency", help="substring of the responsible agency (diacritics optional)")
     tasks.add_argument("--doc")
+    admin = sub.add_parser("admin", help="officials' accounts of the web app (/admin)")
+    admin.add_argument("action", choices=["add", "remove", "list"])
+    admin.add_argument("name", nargs="?")
     for p in (ask, batch, targets, tasks):
         p.add_argument("--store", type=Path, default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cmd == "admin" and (args.action == "list") != (args.name is None):
+        parser.error("admin add NAME | admin remove NAME | admin list")
 
     configure_runtime(args.verbose)
     settings = Settings.from_env(store=args.store)
     try:
+        if args.cmd == "admin":
+            try:
+                return _admin(settings, args.action, args.name)
+            except VnqaError as e:
+                print(f"Lỗi: {e.user_message}\n({e})", file=sys.stderr)
+                return 2
         if args.cmd in ("targets", "tasks"):
             from ingest.service import open_store
 
@@ -133,6 +147,51 @@ def _batch(bot, src: Path, out: Path) -> int:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"{len([l for l in lines if l.strip()])} questions, {errors} errors -> {out}", file=sys.stderr)
     return 0
+
+
+def _admin(settings: Settings, action: str, name: str | None) -> int:
+    """Manage the accounts file (settings.admin_file); accounts of $VNQA_ADMINS are only listed."""
+    from .accounts import load_accounts, parse_entries, remove_account, save_account
+
+    path = settings.admin_file
+    if action == "list":
+        in_file = [n for n, _ in parse_entries(path.read_text(encoding="utf-8"), str(path))] if path.is_file() else []
+        in_env = [n for n, _ in parse_entries(settings.admins, "VNQA_ADMINS")] if settings.admins.strip() else []
+        for n in in_file:
+            print(f"{n}\t{path}")
+        for n in in_env:
+            print(f"{n}\tVNQA_ADMINS")
+        if not in_file and not in_env:
+            print(f"Chưa có tài khoản quản trị: không có trang /admin, kho do dòng lệnh quản lý "
+                  f"(no accounts in {path} or VNQA_ADMINS)", file=sys.stderr)
+        return 0
+    if action == "remove":
+        if not remove_account(path, name):
+            print(f"Không có tài khoản {name} trong {path} (no such account)", file=sys.stderr)
+            return 1
+        print(f"Đã xóa tài khoản {name} ({path})")
+        return 0
+    password = _read_password()
+    save_account(path, name, password)
+    load_accounts(path)  # the file still reads back
+    print(f"Đã lưu tài khoản {name} vào {path}; đăng nhập tại /admin của ứng dụng (khởi động lại ứng dụng).")
+    return 0
+
+
+def _read_password() -> str:
+    """$VNQA_ADMIN_PASSWORD, else typed twice at a terminal, else the first line of stdin."""
+    if os.environ.get("VNQA_ADMIN_PASSWORD"):
+        return os.environ["VNQA_ADMIN_PASSWORD"]
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mật khẩu: ")
+        if first != getpass.getpass("Nhập lại mật khẩu: "):
+            from .accounts import AccountError
+
+            raise AccountError("the passwords differ", "Hai lần nhập mật khẩu không khớp.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _targets(store, args) -> int:

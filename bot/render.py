@@ -5,7 +5,6 @@
   quote marked with <mark>.
 - The reader: a document (or one section) with headings and "sec-<index>" anchors, its outline
   and its header.
-- The reports of uploads and removals.
 
 `sections` are the store's rows [path, heading, kind, start, end] (`Store.document_text`).
 """
@@ -17,11 +16,10 @@ import html
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from ingest.types import SEP, section_label
 
-from .tables import vn_date
+from .tables import provenance, vn_date
 from .types import Answer, Citation
 
 log = logging.getLogger("vnqa")
@@ -34,13 +32,6 @@ _HEADING_KINDS = {"info", "header", "preamble", "signature", "part", "chapter", 
                   "plan", "group", "appendix"}
 _CONTEXT_LIMIT = 2400  # a longer section is shown as the paragraphs around the quote
 _CITE_MARK = re.compile(r"\[(\d{1,2})\]")
-_STATUS_LABELS = {
-    "added": ("ok", "Đã thêm"),
-    "updated": ("ok", "Đã cập nhật"),
-    "unchanged": ("same", "Đã có sẵn, không thay đổi"),
-    "duplicate": ("warn", "Trùng lặp"),
-    "failed": ("err", "Lỗi"),
-}
 
 
 def esc(text: str) -> str:
@@ -109,24 +100,24 @@ def sources_html(answer: Answer, store) -> str:
     """The sources under an answer (or the closest sections of a refusal), one <details> each."""
     if not answer.citations:
         return ""
-    texts: dict[str, tuple[str, list]] = {}
+    texts: dict[str, tuple[str, list, str]] = {}
     items = []
     for c in answer.citations:
         if c.doc_id not in texts:
             try:
-                texts[c.doc_id] = store.document_text(c.doc_id)
+                texts[c.doc_id] = (*store.document_text(c.doc_id), provenance(*store.provenance(c.doc_id)))
             except Exception:  # a document removed meanwhile: show the quote alone
                 log.exception("document_text(%s)", c.doc_id)
-                texts[c.doc_id] = ("", [])
-        text, sections = texts[c.doc_id]
-        items.append(_source_item(c, text, sections))
+                texts[c.doc_id] = ("", [], "")
+        text, sections, by = texts[c.doc_id]
+        items.append(_source_item(c, text, sections, by))
     title = "Các phần gần nhất" if answer.abstained else "Nguồn"
     cls = "sources abstained" if answer.abstained else "sources"
     return (f'<div class="{cls}"><div class="sources-title">{title}</div>'
             + "".join(items) + "</div>")
 
 
-def _source_item(c: Citation, text: str, sections: list) -> str:
+def _source_item(c: Citation, text: str, sections: list, by: str = "") -> str:
     start, end = locate(text, c.quote, c.start, c.end)
     if start >= 0:
         body = excerpt_html(excerpt(text, sections, start, end))
@@ -138,7 +129,8 @@ def _source_item(c: Citation, text: str, sections: list) -> str:
             f'<span class="src-doc"{title}>{esc(c.label or c.number or c.doc_id)}</span>'
             f'<span class="src-sec">{esc(c.section)}{f", trang {c.page}" if c.page else ""}</span>'
             f'<span class="src-quote">“{esc(short(c.quote, 220))}”</span>'
-            f"</summary>{body}</details>")
+            + (f'<span class="src-by">Nạp bởi {esc(by)}</span>' if by else "")
+            + f"</summary>{body}</details>")
 
 
 def locate(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
@@ -312,32 +304,3 @@ def doc_header_html(meta) -> str:
     cells = "".join(f"<div><dt>{k}</dt><dd>{esc(v)}</dd></div>" for k, v in fields if v)
     return (f'<div class="doc-meta"><div class="doc-title">{esc(meta.title or meta.label)}</div>'
             f"<dl>{cells}</dl></div>")
-
-
-# ---------------------------------------------------------------------------------------------
-# Uploads and removals
-# ---------------------------------------------------------------------------------------------
-def upload_report(results, store) -> str:
-    """One line per file (`ingest.service.FileResult`): what happened to it, in Vietnamese."""
-    if not results:
-        return ""
-    lines = []
-    for r in results:
-        cls, word = _STATUS_LABELS.get(r.status, ("err", r.status))
-        name = esc(Path(r.path).name)
-        if r.status in ("added", "updated", "unchanged"):
-            meta = store.get(r.doc_id) if r.doc_id else None
-            what = esc(meta.label) if meta else esc(r.doc_id)
-            extra = f" — {r.chunks} đoạn" if r.chunks else ""
-            lines.append(f'<div class="r {cls}"><b>{word}</b>: {name} → {what}{extra}</div>')
-        else:
-            msg = r.user_error or r.error or "không xử lý được tệp"
-            lines.append(f'<div class="r {cls}"><b>{word}</b>: {esc(msg)}</div>')
-    counts = {s: sum(r.status == s for r in results) for s in _STATUS_LABELS}
-    summary = (f"{counts['added'] + counts['updated']} tệp đã lập chỉ mục, {counts['unchanged']} không đổi, "
-               f"{counts['duplicate']} trùng lặp, {counts['failed']} lỗi")
-    return f'<div class="report"><div class="summary">{summary}</div>{"".join(lines)}</div>'
-
-
-def removed_html(label: str) -> str:
-    return f'<div class="report"><div class="r ok">Đã xóa văn bản <b>{esc(label)}</b> khỏi kho.</div></div>'

@@ -18,13 +18,13 @@ from typing import Any
 from ingest.text import fold
 from ingest.types import reading_label
 
-DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn", "Ghi chú"]
+DOC_HEADERS = ["Số hiệu", "Trích yếu", "Cơ quan ban hành", "Ngày ban hành", "Người ký", "Số đoạn", "Nạp bởi", "Ghi chú"]
 TARGET_HEADERS = ["Mã", "Chỉ tiêu", "Giá trị", "Đơn vị", "Nhóm", "Mục", "Văn bản"]
 TASK_HEADERS = ["Nhiệm vụ", "Cơ quan chủ trì", "Phối hợp", "Thời hạn", "Lĩnh vực", "Mục", "Văn bản"]
 
 
 def documents_table(store):
-    return _frame(DOC_HEADERS, document_rows(store))
+    return frame(DOC_HEADERS, document_rows(store))
 
 
 def targets_table(store, query: str = ""):
@@ -39,10 +39,10 @@ def tasks_table(store, query: str = ""):
 
 def _found(headers: list[str], rows: list[list[Any]], query: str, name: str):
     rows = search_rows(rows, query)
-    return _frame(headers, rows), write_csv(headers, rows, name)
+    return frame(headers, rows), write_csv(headers, rows, name)
 
 
-def _frame(headers: list[str], rows: list[list[Any]]):
+def frame(headers: list[str], rows: list[list[Any]]):
     import pandas as pd  # noqa: PLC0415  (slow to import; only the table views need it)
 
     return pd.DataFrame(rows, columns=headers)
@@ -51,6 +51,22 @@ def _frame(headers: list[str], rows: list[list[Any]]):
 # ---------------------------------------------------------------------------------------------
 # Rows
 # ---------------------------------------------------------------------------------------------
+def vn_time(iso: str) -> str:
+    """'2026-12-02T10:05:00+00:00' -> '02/12/2026 10:05 UTC'; anything else as it is."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})", iso or "")
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)} {m.group(4)}:{m.group(5)} UTC" if m else (iso or "")
+
+
+def provenance(by: str, at: str) -> str:
+    """Who wrote a document's indexed version, and when: 'tester, 02/12/2026'; the bundled
+    corpus indexed on first run and the CLI's writes are named as such."""
+    if by == "setup":
+        by = "kho mặc định"
+    elif by.startswith("cli:"):
+        by = f"dòng lệnh ({by[4:]})" if by[4:] else "dòng lệnh"
+    return ", ".join(x for x in (by, vn_date(at[:10])) if x)
+
+
 def vn_date(iso: str) -> str:
     """'2025-12-11' -> '11/12/2025'; anything else as it is."""
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", iso or "")
@@ -59,7 +75,7 @@ def vn_date(iso: str) -> str:
 
 def document_rows(store) -> list[list[Any]]:
     return [[d.meta.number or "—", d.meta.title, d.meta.issuer, vn_date(d.meta.issued), d.meta.signer, d.chunks,
-             reading_label(d.meta.reading)] for d in store.documents()]
+             provenance(d.indexed_by, d.indexed_at), reading_label(d.meta.reading)] for d in store.documents()]
 
 
 def target_rows(store) -> list[list[str]]:

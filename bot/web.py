@@ -22,7 +22,6 @@ from urllib.parse import quote
 import gradio as gr
 
 from ingest.errors import VnqaError
-from ingest.service import FileResult, index_files
 from ingest.settings import PROJECT_ROOT, Settings
 from vectorstore.types import Filters
 
@@ -79,17 +78,17 @@ def document_choices(store, with_all: bool = False) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def _user_errors(what: str):
+def user_errors(what: str):
     """A failure as a Gradio error: a VnqaError's Vietnamese message, else GENERIC_ERROR (logged
     with its traceback)."""
     try:
         yield
     except VnqaError as e:
         log.warning("%s: %s", what, e)
-        raise gr.Error(e.user_message) from None
+        raise gr.Error(e.user_message, title="Lỗi") from None
     except Exception:
         log.exception("%s failed", what)
-        raise gr.Error(GENERIC_ERROR) from None
+        raise gr.Error(GENERIC_ERROR, title="Lỗi") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +113,7 @@ class WebApp:
         history = list(history or [])
         question = (message or "").strip()
         if not question:
-            gr.Warning("Hãy nhập câu hỏi.")
+            gr.Warning("Hãy nhập câu hỏi.", title="Lưu ý")
             yield list(chat), list(history), "", message
             return
         chat = chat + [{"role": "user", "content": render.esc(question)},
@@ -170,7 +169,7 @@ class WebApp:
 
     # -- API -----------------------------------------------------------------------------
     def ask_api(self, question: str, doc: str | None = None) -> dict:
-        with _user_errors(f"/ask {question!r}"):
+        with user_errors(f"/ask {question!r}"):
             return ask_json(self.bot, question, doc)
 
     # -- documents -----------------------------------------------------------------------
@@ -185,62 +184,13 @@ class WebApp:
         default = ALL_DOCS if with_all else (values[0] if values else None)
         return gr.update(choices=choices, value=current if current in values else default)
 
-    def refresh(self, current_filter: str | None = None, current_remove: str | None = None,
-                current_reader: str | None = None, targets_query: str = "", tasks_query: str = ""):
-        """Everything that shows the index: (documents table, filter, remove selector, reader
-        selector, targets table, targets CSV, tasks table, tasks CSV)."""
+    def refresh(self, current_filter: str | None = None, current_reader: str | None = None,
+                targets_query: str = "", tasks_query: str = ""):
+        """Everything that shows the index: (documents table, filter, reader selector, targets
+        table, targets CSV, tasks table, tasks CSV). Officials change it at /admin; the page
+        refreshes on load and on every tab switch."""
         return (self.documents_table(), self.doc_update(current_filter, with_all=True),
-                self.doc_update(current_remove), self.doc_update(current_reader),
-                *self.targets(targets_query), *self.tasks(tasks_query))
-
-    def upload(self, files, current_filter=None, current_remove=None, current_reader=None,
-               targets_query="", tasks_query="", progress=gr.Progress()):
-        """Ingest the uploaded files: (report HTML, *refresh(), cleared file input)."""
-        keep = (current_filter, current_remove, current_reader, targets_query, tasks_query)
-        paths = [str(_path_of(f)) for f in (files or []) if f]
-        if not paths:
-            gr.Warning("Hãy chọn ít nhất một tệp (.txt, .md, .docx, .doc, .pdf, .html, ảnh quét).")
-            return ("", *self.refresh(*keep), None)
-        limit = self.settings.max_file_mb * 1024 * 1024
-        results: list[FileResult] = []
-        accepted = []
-        for p in paths:
-            name = Path(p).name
-            size = Path(p).stat().st_size if Path(p).exists() else 0
-            if size > limit:
-                results.append(FileResult(p, "failed", error=f"{p}: over {self.settings.max_file_mb} MB",
-                                          user_error=f"{name}: tệp quá lớn ({size / 1048576:.1f} MB; "
-                                                     f"tối đa {_mb(self.settings.max_file_mb)} MB)"))
-            else:
-                accepted.append(p)
-
-        def on_file(i: int, n: int, name: str) -> None:
-            progress((i, n), desc=f"Đang xử lý {name} ({i + 1}/{n})", unit="tệp")
-
-        if accepted:
-            progress((0, len(accepted)), desc="Bắt đầu lập chỉ mục…", unit="tệp")
-            with _user_errors("upload"):
-                report = index_files(self.store, accepted, self.settings, progress=False, on_file=on_file)
-            results.extend(report.results)
-        order = {p: i for i, p in enumerate(paths)}
-        results.sort(key=lambda r: order.get(r.path, len(order)))
-        for r in results:
-            if r.status == "failed":
-                log.warning("upload %s", r.error)
-        return (render.upload_report(results, self.store), *self.refresh(*keep), None)
-
-    def remove(self, doc_id: str | None, current_filter=None, current_reader=None, targets_query="",
-               tasks_query=""):
-        """Remove one document: (message HTML, *refresh())."""
-        keep = (current_filter, None, current_reader, targets_query, tasks_query)
-        if not doc_id:
-            gr.Warning("Hãy chọn văn bản cần xóa.")
-            return ("", *self.refresh(*keep))
-        meta = self.store.get(doc_id)
-        label = meta.label if meta else doc_id
-        with _user_errors(f"remove {doc_id}"):
-            self.store.remove(doc_id)
-        return (render.removed_html(label), *self.refresh(*keep))
+                self.doc_update(current_reader), *self.targets(targets_query), *self.tasks(tasks_query))
 
     # -- reader --------------------------------------------------------------------------
     def outline(self, doc_id: str | None):
@@ -280,11 +230,7 @@ class WebApp:
         return f"{docs} văn bản · tìm kiếm {mode} · câu trả lời {answer}"
 
 
-def _mb(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
-
-
-def _path_of(f) -> Path:
+def path_of(f) -> Path:
     """An uploaded file as Gradio hands it over (a path string, or an object with .name/.path)."""
     if isinstance(f, (str, Path)):
         return Path(f)

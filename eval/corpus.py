@@ -111,7 +111,7 @@ def index_corpus(folder: Path, corpus_path: Path, docs: list[CorpusDoc], setting
                     aliases[doc.doc_id] = first
                     continue
                 try:
-                    store.upsert(processed)
+                    store.upsert(processed, replace=True)  # a benchmark corpus is trusted
                 except DuplicateDocument as e:  # stored by an earlier run under another id
                     aliases[doc.doc_id] = e.doc_id
                     continue

@@ -84,7 +84,8 @@ class Context:
             store = Store(folder, embedder)
             settings = replace(self.settings, store=folder)
             if store.is_empty() or self.corpus:  # a kept store is brought up to date (unchanged: skipped)
-                report = index_files(store, self.paths, settings, progress=self.progress)
+                report = index_files(store, self.paths, settings, progress=self.progress, user="eval",
+                                     replace=True)  # the corpus under evaluation is trusted
                 for failure in report.failures:
                     log.error("%s", failure.error)
                 log.info("%s store: %s", key, report.summary())

@@ -1,12 +1,16 @@
-"""`python -m ingest PATH... | --list [--json] | --remove DOC_ID`, each with `--store DIR`.
+"""`python -m ingest PATH... [--replace] | --list [--json] | --remove DOC_ID`, each with `--store DIR`.
 
-Exit status: 0 on success, 1 if any file failed (each failure one line on stderr), 2 on usage or
-store errors.
+A file with the number of an indexed document but other content is not written unless
+`--replace` confirms it: without it, what would change is printed and the file counts as failed.
+Every write is recorded in the store's audit log as "cli:<login name>".
+Exit status: 0 on success, 1 if any file failed or waits for --replace (each one on stderr), 2 on
+usage or store errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -22,11 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the indexed documents")
     parser.add_argument("--json", action="store_true", help="with --list: JSON output")
     parser.add_argument("--remove", metavar="DOC_ID", help="remove a document by doc_id")
+    parser.add_argument("--replace", action="store_true",
+                        help="confirm replacing the indexed text of documents with the same number")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if sum(bool(x) for x in (args.paths, args.list, args.remove)) != 1:
         parser.error("give PATH..., --list or --remove DOC_ID (exactly one)")
+    if args.replace and not args.paths:
+        parser.error("--replace goes with PATH...")
 
     configure_runtime(args.verbose)
     settings = Settings.from_env(store=args.store)
@@ -36,23 +44,46 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.list:
             return _list(Store(settings.store), args.json)
-        store = Store(settings.store, load_embedder(settings) if args.paths else None, sync=False)
+        from .service import index_files, remove_document
+
+        store = Store(settings.store, None, sync=False)  # the model is loaded for the first write
         if args.remove:
-            store.remove(args.remove)
+            remove_document(store, args.remove, cli_user())
             print(f"removed {args.remove}")
             return 0
-        from .service import index_files
-
-        report = index_files(store, args.paths, settings, progress=not args.quiet)
+        report = index_files(store, args.paths, settings, progress=not args.quiet, user=cli_user(),
+                             replace=args.replace, embedder=lambda: load_embedder(settings))
         for r in report.results:
             if r.status in ("failed", "duplicate", "alternate"):
                 kind = {"failed": "error", "duplicate": "skipped", "alternate": "bản khác"}[r.status]
                 print(f"{kind}: {r.error if r.status != 'alternate' else r.user_error}", file=sys.stderr)
+            elif r.status == "unconfirmed":
+                print(unconfirmed_text(r), file=sys.stderr)
         print(report.summary() + f" [store: {settings.store}, mode: {store.recorded_mode}]")
-        return 1 if report.failures or not report.results else 0
+        return 1 if report.failures or report.unconfirmed or not report.results else 0
     except VnqaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+def cli_user() -> str:
+    """Who writes from the command line, as the audit log names it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name (a container without a passwd entry)
+        return "cli:"
+
+
+def unconfirmed_text(r) -> str:
+    """A replacement waiting for --replace: in Vietnamese, what would change, then the English detail."""
+    lines = [f"chưa thay: {r.user_error}. Các chỗ khác (- đang có, + tệp mới):"]
+    for c in r.changes.changes if r.changes else ():
+        lines += [f"  - {c.before or '(không có)'}", f"  + {c.after or '(không có)'}"]
+    more = r.changes.total - len(r.changes.changes) if r.changes else 0
+    if more > 0:
+        lines.append(f"  … và {more} chỗ khác")
+    lines.append(f"  Chạy lại với --replace để xác nhận thay thế. ({r.error})")
+    return "\n".join(lines)
 
 
 def _list(store, as_json: bool) -> int:
@@ -61,6 +92,7 @@ def _list(store, as_json: bool) -> int:
     docs = store.documents()
     if as_json:
         rows = [{**d.meta.to_dict(), "chunks": d.chunks, "indexed_at": d.indexed_at,
+                 "indexed_by": d.indexed_by,
                  "alternates": [{"source": a.source, "quality": a.quality} for a in d.alternates]} for d in docs]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

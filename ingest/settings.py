@@ -35,6 +35,10 @@ class Settings:
     # before measuring — README "Đánh giá" has the measured curve).
     rerank_model: str = ""
     rerank_weight: float = 0.5
+    # Officials' accounts for the admin app at /admin (bot/accounts.py): a file of name:hash lines
+    # and/or "name:hash;..." in VNQA_ADMINS. None configured: no admin app, the CLI manages the store.
+    admin_file: Path = PROJECT_ROOT / "admins.txt"
+    admins: str = ""
     # Ingest limits.
     max_file_mb: float = 20.0
     # OCR of scans (Tesseract, `ingest/ocr.py`): off refuses scans with a clear error instead.

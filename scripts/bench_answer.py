@@ -48,7 +48,7 @@ def main() -> int:
             settings = replace(base, store=folder / "store", cache_dir=folder / "cache",
                                embed_model=base.embed_model if mode == "hybrid" else "none")
             store = Store(settings.store, load_embedder(settings, show_progress=False))
-            index_files(store, files, settings, progress=False)
+            index_files(store, files, settings, progress=False, replace=True)
             fresh = replace(settings, cache_dir=Path(tempfile.mkdtemp(prefix="vnqa-cache-")))
             store.close()
             bot = build_bot(fresh, progress=False)

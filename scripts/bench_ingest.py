@@ -76,7 +76,7 @@ def worker(corpus: str, model: str, backend: str, alqac_docs: int) -> dict:
     store = Store(settings.store, embedder)
     started = time.perf_counter()
     if corpus == "bundled":
-        report = index_files(store, [ROOT / "data"], settings, progress=False)
+        report = index_files(store, [ROOT / "data"], settings, progress=False, replace=True)
         chunks, docs, chars = report.chunks, len(report.results), sum(len(c.text) for c in store.chunks())
     else:
         from eval.corpus import load_corpus, process
@@ -86,7 +86,7 @@ def worker(corpus: str, model: str, backend: str, alqac_docs: int) -> dict:
         with store.bulk():
             for rec in records:
                 doc = process(rec, settings)
-                store.upsert(doc)
+                store.upsert(doc, replace=True)
                 chunks += len(doc.chunks)
                 chars += sum(len(c.text) for c in doc.chunks)
         docs = len(records)

@@ -6,6 +6,8 @@
 
 `AppServer` starts `python app.py --host 127.0.0.1 --port N` in a subprocess with VNQA_STORE set,
 waits until the page answers (the app builds its index before serving), and stops it after.
+Officials' accounts come only from `<store>/../admins.txt` (absent unless a test writes it:
+`write_accounts`) or VNQA_ADMINS given as `env`, never from the project's admins.txt.
 """
 
 from __future__ import annotations
@@ -57,11 +59,22 @@ def copy_store(src: Path, dst: Path) -> Path:
     return Path(dst)
 
 
+def write_accounts(store: Path, **passwords: str) -> Path:
+    """The accounts file the app of `store` reads (name=password, hashed)."""
+    from bot.accounts import save_account
+
+    path = Path(store).parent / "admins.txt"
+    for name, password in passwords.items():
+        save_account(path, name, password)
+    return path
+
+
 def app_env(store: Path, embed_model: str = "none", **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VNQA_")}
     env.update(QUIET_ENV)
     env.update({"VNQA_STORE": str(store), "VNQA_EMBED_MODEL": embed_model,
                 "VNQA_CACHE_DIR": str(Path(store).parent / "cache"),
+                "VNQA_ADMIN_FILE": str(Path(store).parent / "admins.txt"),  # none unless a test writes it
                 "GRADIO_TEMP_DIR": str(Path(store).parent / "gradio-tmp"),
                 "PYTHONPATH": str(PROJECT_ROOT)})
     env.update(extra)

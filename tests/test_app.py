@@ -1,5 +1,5 @@
-"""The web app: the /ask API (same JSON as `python -m bot ask --json`), uploads, tables, CSV,
-chat rendering and errors. Real parts throughout: a store built from the bundled corpus
+"""The public web app: the /ask API (same JSON as `python -m bot ask --json`), tables, CSV,
+chat rendering and errors (officials' uploads and removals: tests/test_admin.py). Real parts throughout: a store built from the bundled corpus
 (lexical-only for speed), the real bot, the real app served by `python app.py`."""
 
 from __future__ import annotations
@@ -141,97 +141,20 @@ def test_ask_json_is_the_shared_builder(web_app):
     assert got["citations"][0]["text"] in web_app.store.document_text(got["citations"][0]["doc_id"])[0]
 
 
-# ------------------------------------------------------------------------------------ uploads
-def test_upload_handler_adds_reports_and_removes(web_app, tmp_path):
-    from bot import web
+# ------------------------------------------------------------------------------- read only
+def test_without_accounts_there_is_no_admin_app(server):
+    """No official's account configured: /admin does not exist; the page says the CLI manages
+    the store (writes in tests/test_admin.py)."""
+    import httpx
 
-    good, bad = fake_doc(tmp_path), random_pdf(tmp_path)
-    before = web_app.store.documents()
-    report, table, filter_dd, remove_dd, reader_dd, *_rest, cleared = web_app.upload(
-        [str(good), str(bad)], progress=no_progress)
-
-    assert "Đã thêm" in report and "12/NQ-HĐND" in report
-    assert bad.name in report and "Lỗi" in report  # the bad file, named, in Vietnamese
-    assert numbers(web_app) == ["12/NQ-HĐND", "70/NQ-HĐND"]
-    assert len(web_app.store.documents()) == len(before) + 1
-    assert not any(Path(d.meta.source).name == bad.name for d in web_app.store.documents())
-    assert len(table) == 2 and "12/NQ-HĐND" in set(table["Số hiệu"])
-    new_id = next(d.meta.doc_id for d in web_app.store.documents() if d.meta.number == "12/NQ-HĐND")
-    assert new_id in [v for _, v in filter_dd["choices"]] and web.ALL_DOCS in [v for _, v in filter_dd["choices"]]
-    assert new_id in [v for _, v in remove_dd["choices"]] and new_id in [v for _, v in reader_dd["choices"]]
-    assert cleared is None
-
-    # The new document answers questions.
-    got = web.ask_json(web_app.bot, "Mỗi hộ nuôi ong được hỗ trợ tối đa bao nhiêu thùng?", new_id)
-    assert "15 thùng" in got["answer"], got["answer"]
-
-    # Same file again: unchanged; the bundled document under another name: duplicate.
-    again, *_ = web_app.upload([str(good)], progress=no_progress)
-    assert "Đã có sẵn" in again
-    copy = tmp_path / "ban-sao.txt"
-    copy.write_bytes(BUNDLED.read_bytes())
-    dup, *_ = web_app.upload([str(copy)], progress=no_progress)
-    assert "Trùng lặp" in dup and "trùng nội dung" in dup and "ban-sao.txt" in dup
-    assert numbers(web_app) == ["12/NQ-HĐND", "70/NQ-HĐND"]
-
-    # Remove it: the lists refresh.
-    message, table, filter_dd, *_ = web_app.remove(new_id)
-    assert "Đã xóa" in message and "12/NQ-HĐND" in message
-    assert numbers(web_app) == ["70/NQ-HĐND"] and len(table) == 1
-    assert new_id not in [v for _, v in filter_dd["choices"]]
-
-
-def test_upload_refuses_oversized_files(base_store, tmp_path):
-    app = make_web_app(copy_store(base_store, tmp_path / "store"), max_file_mb=0.0001)
-    big = fake_doc(tmp_path)  # ~500 bytes > 0.0001 MB
-    report, *_ = app.upload([str(big)], progress=no_progress)
-    assert "tệp quá lớn" in report and big.name in report
-    assert numbers(app) == ["70/NQ-HĐND"]
-
-
-def test_upload_through_gradio_client(server, client, tmp_path):
-    from gradio_client import handle_file
-
-    from bot import web
-
-    good, bad = fake_doc(tmp_path, "nq12-qua-api.txt"), random_pdf(tmp_path, "hong-qua-api.pdf")
-    result = client.predict([handle_file(str(good)), handle_file(str(bad))], web.ALL_DOCS, None, None, "", "",
-                            api_name="/upload")
-    report, table = result[0], result[1]
-    assert "Đã thêm" in report and "12/NQ-HĐND" in report
-    assert "hong-qua-api.pdf" in report and "Lỗi" in report
-    rows = table["data"] if isinstance(table, dict) else table
-    assert {"12/NQ-HĐND", "70/NQ-HĐND"} <= {r[0] for r in rows}
-    # The served index has it: /ask finds it, and the CLI sees the same store.
-    got = client.predict("Mỗi hộ nuôi ong được hỗ trợ tối đa bao nhiêu thùng?", "12/NQ-HĐND", api_name="/ask")
-    assert "15 thùng" in got["answer"]
-
-
-def test_chats_go_on_while_another_session_uploads(server, tmp_path):
-    """Several sessions ask while another uploads: every answer arrives, the upload lands."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from gradio_client import Client, handle_file
-
-    from bot import web
-
-    doc = tmp_path / "nq13.txt"
-    doc.write_text(FAKE_DOC.replace("12/NQ-HĐND", "13/NQ-HĐND").replace("ong mật", "bò sữa")
-                   .replace("thùng ong", "con bò"), encoding="utf-8")
-
-    def ask(_):
-        return Client(server.url, verbose=False).predict(DTI, api_name="/ask")["answer"]
-
-    def upload():
-        return Client(server.url, verbose=False).predict(
-            [handle_file(str(doc))], web.ALL_DOCS, None, None, "", "", api_name="/upload")[0]
-
-    with ThreadPoolExecutor(max_workers=5) as pool:
-        uploading = pool.submit(upload)
-        answers = list(pool.map(ask, range(4)))
-        report = uploading.result(timeout=120)
-    assert all("xếp thứ 32" in a for a in answers)
-    assert "Đã thêm" in report and "13/NQ-HĐND" in report
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for path in ("admin", "admin/", "admin/config", "admin/login"):
+            assert http.get(path).status_code == 404, path
+        assert http.post("admin/login", data={"username": "a", "password": "b"}).status_code in (404, 405)
+        config = http.get("config").json()
+    assert "file" not in {c["type"] for c in config["components"]}
+    assert "dòng lệnh" in json.dumps(config, ensure_ascii=False)
+    assert "[quản trị](admin/)" not in json.dumps(config, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------- tables and CSV

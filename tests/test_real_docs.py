@@ -117,7 +117,9 @@ def test_another_copy_of_a_document_keeps_the_better_text(tmp_path):
                      encoding="utf-8")
     store = Store(tmp_path / "store")
     first = index_files(store, [worse], SETTINGS, progress=False)
-    second = index_files(store, [good], SETTINGS, progress=False)
+    second = index_files(store, [good], SETTINGS, progress=False)  # better, but not confirmed
+    assert second.results[0].status == "unconfirmed" and store.documents()[0].meta.source == str(worse)
+    second = index_files(store, [good], SETTINGS, progress=False, replace=True)
     assert [r.status for r in first.results + second.results] == ["added", "updated"]
     [doc] = store.documents()
     assert doc.meta.source == str(good) and [a.source for a in doc.alternates] == [str(worse)]

@@ -59,8 +59,17 @@ def test_changed_document_replaces_its_chunks_and_remove_deletes(minilm_settings
     index_files(store, [changed], minilm_settings, progress=False)
     old = snapshot(store)
     changed.write_text(BUNDLED.read_text(encoding="utf-8").replace("xếp thứ 32", "xếp thứ 30"), encoding="utf-8")
-    report = index_files(store, [changed], minilm_settings, progress=False)  # the file was edited
+    # The file was edited: nothing changes until the replacement is confirmed, and the
+    # refusal shows exactly what would change.
+    report = index_files(store, [changed], minilm_settings, progress=False)
+    [r] = report.results
+    assert r.status == "unconfirmed" and r.changes.total == 1
+    assert "xếp thứ 32" in r.changes.changes[0].before and "xếp thứ 30" in r.changes.changes[0].after
+    assert snapshot(store) == old
+    report = index_files(store, [changed], minilm_settings, progress=False, replace=True, user="tester")
     assert [r.status for r in report.results] == ["updated"]
+    assert store.provenance("70-nq-hdnd-cao-bang")[0] == "tester"
+    assert [(e.user, e.status) for e in store.audit()[:2]] == [("tester", "updated"), ("?", "unconfirmed")]
     docs, chunk_ids, dense = snapshot(store)
     assert len(docs) == 1 and docs[0][1] != old[0][0][1]
     assert set(chunk_ids) == set(dense)
@@ -90,7 +99,7 @@ def test_crash_mid_document_leaves_previous_state(minilm_settings, tmp_path, mon
 
     monkeypatch.setattr(store.catalog, "replace", crash)  # dies after the vectors were added
     with pytest.raises(RuntimeError):
-        store.upsert(doc)
+        store.upsert(doc, replace=True)
     monkeypatch.undo()
     reopened = Store(minilm_settings.store, load_embedder(minilm_settings))  # reconciles orphans
     assert snapshot(reopened) == before
@@ -208,3 +217,42 @@ def test_cli_ingest_list_remove(tmp_path):
     assert removed.returncode == 0
     assert json.loads(run_cli("--list", "--json", store=store).stdout) == []
     assert run_cli("--remove", "nope", store=store).returncode == 2
+
+
+def test_cli_replace_needs_the_flag_and_writes_are_audited(tmp_path):
+    """A file with the number of an indexed document but other content: without --replace the CLI
+    shows what would change (Vietnamese, then the English detail), writes nothing and exits 1;
+    with it, the text is replaced. Every write is audited as cli:<login name>."""
+    import getpass
+
+    store = tmp_path / "store"
+    original = tmp_path / "nq12.txt"
+    original.write_text(OTHER, encoding="utf-8")
+    assert run_cli(str(original), "-q", store=store).returncode == 0
+    edited = tmp_path / "sua" / "nq12.txt"
+    edited.parent.mkdir()
+    edited.write_text(OTHER.replace("4 chuyên đề", "14 chuyên đề"), encoding="utf-8")
+    listed = run_cli("--list", "--json", store=store).stdout
+
+    refused = run_cli(str(edited), "-q", store=store)
+    assert refused.returncode == 1
+    assert "chưa thay" in refused.stderr and "12/NQ-HĐND" in refused.stderr
+    assert "- " in refused.stderr and "4 chuyên đề" in refused.stderr and "+ " in refused.stderr
+    assert "14 chuyên đề" in refused.stderr and "--replace" in refused.stderr
+    assert "would replace the indexed text" in refused.stderr  # the English detail
+    assert run_cli("--list", "--json", store=store).stdout == listed
+
+    replaced = run_cli(str(edited), "--replace", "-q", store=store)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "1 updated" in replaced.stdout
+    [doc] = json.loads(run_cli("--list", "--json", store=store).stdout)
+    assert doc["source"] == str(edited) and doc["indexed_by"] == f"cli:{getpass.getuser()}"
+    assert run_cli("--remove", doc["doc_id"], store=store).returncode == 0
+    assert run_cli("--replace", "--list", store=store).returncode == 2  # --replace goes with files
+
+    opened = Store(store)
+    audit = [(e.user, e.action, e.status) for e in opened.audit()]
+    opened.close()
+    me = f"cli:{getpass.getuser()}"
+    assert audit == [(me, "remove", "removed"), (me, "upload", "updated"), (me, "upload", "unconfirmed"),
+                     (me, "upload", "added")]

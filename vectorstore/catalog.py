@@ -16,7 +16,7 @@ from pathlib import Path
 from ingest.text import fold
 from ingest.types import Chunk, DocMeta, ProcessedDocument, Relation, Target, Task
 
-from .types import Alternate, Filters, StoredDocument
+from .types import Alternate, AuditEntry, Filters, StoredDocument
 
 _META_COLS = [f.name for f in fields(DocMeta)]
 _JSON_COLS = {"relations", "based_on"}  # tuples stored as JSON text
@@ -47,7 +47,14 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_doc ON tasks(doc_id);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS audit (
+  at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+  doc_id TEXT, file TEXT, sha256 TEXT, detail TEXT
+);
 """
+# Columns of `documents` beyond DocMeta: who wrote the version and the sha256 of the file's bytes
+# (an unchanged file is recognised before it is processed again).
+_WRITE_COLS = {"indexed_by": "TEXT DEFAULT ''", "file_sha256": "TEXT DEFAULT ''"}
 
 
 class Catalog:
@@ -63,7 +70,7 @@ class Catalog:
 
     def _migrate(self) -> None:
         """Columns added since a store was built get their defaults (old rows stay readable)."""
-        for table, wanted in (("documents", {c: "TEXT DEFAULT ''" for c in _META_COLS}),
+        for table, wanted in (("documents", {**{c: "TEXT DEFAULT ''" for c in _META_COLS}, **_WRITE_COLS}),
                               ("chunks", {"page": "INTEGER NOT NULL DEFAULT 0"})):
             have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
             for column, decl in wanted.items():
@@ -103,6 +110,12 @@ class Catalog:
         row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE sha256=?", (sha256,)).fetchone()
         return _meta(row) if row else None
 
+    def find_by_file_sha(self, sha256: str) -> tuple[str, str] | None:
+        """(doc_id, source) of the document last indexed from a file with these bytes."""
+        row = self._db.execute("SELECT doc_id, source FROM documents WHERE file_sha256=? AND file_sha256<>''",
+                               (sha256,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def get(self, doc_id: str) -> DocMeta | None:
         row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _meta(row) if row else None
@@ -110,12 +123,21 @@ class Catalog:
     def documents(self) -> list[StoredDocument]:
         rows = self._db.execute(
             f"SELECT {','.join('d.' + chr(34) + c + chr(34) for c in _META_COLS)}, d.indexed_at, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.indexed_by "
             "FROM documents d ORDER BY d.issued DESC, d.doc_id").fetchall()
         n = len(_META_COLS)
         alternates = self.alternates()
-        return [StoredDocument(_meta(r[:n]), chunks=r[n + 1], indexed_at=r[n],
+        return [StoredDocument(_meta(r[:n]), chunks=r[n + 1], indexed_at=r[n], indexed_by=r[n + 2] or "",
                                alternates=tuple(a for a in alternates if a.doc_id == r[0])) for r in rows]
+
+    def provenance(self, doc_id: str) -> tuple[str, str]:
+        """(who, when) wrote the indexed version of a document; ("", "") if unknown."""
+        row = self._db.execute("SELECT indexed_by, indexed_at FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return (row[0] or "", row[1] or "") if row else ("", "")
+
+    def file_sha256(self, doc_id: str) -> str:
+        row = self._db.execute("SELECT file_sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return (row[0] or "") if row else ""
 
     def alternates(self, doc_id: str | None = None) -> list[Alternate]:
         """Other files of a document that were kept out (the better text is indexed)."""
@@ -133,8 +155,9 @@ class Catalog:
         row = self._db.execute("SELECT text, sections FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return (row[0], json.loads(row[1])) if row else ("", [])
 
-    def replace(self, doc: ProcessedDocument) -> list[str]:
-        """Replace (or insert) one document's rows atomically; returns the old chunk ids."""
+    def replace(self, doc: ProcessedDocument, by: str = "", file_sha256: str = "") -> list[str]:
+        """Replace (or insert) one document's rows atomically; returns the old chunk ids.
+        `by`: who writes it; `file_sha256`: of the file's bytes."""
         meta = doc.meta
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
@@ -143,10 +166,10 @@ class Catalog:
             self._delete_rows(cur, meta.doc_id)
             sections = [[list(s.path), s.heading, s.kind, s.start, s.end] for s in doc.sections]
             cur.execute(
-                f"INSERT INTO documents ({_COLS}, text, sections, indexed_at) "
-                f"VALUES ({','.join('?' * (len(_META_COLS) + 3))})",
+                f"INSERT INTO documents ({_COLS}, text, sections, indexed_at, indexed_by, file_sha256) "
+                f"VALUES ({','.join('?' * (len(_META_COLS) + 5))})",
                 _meta_row(meta) + [doc.clean.text, json.dumps(sections, ensure_ascii=False),
-                                   datetime.now(timezone.utc).isoformat(timespec="seconds")])
+                                   datetime.now(timezone.utc).isoformat(timespec="seconds"), by, file_sha256])
             cur.executemany(
                 'INSERT INTO chunks (id, doc_id, number, section_path, ord, start, "end", text, kind, words, page) '
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -185,6 +208,17 @@ class Catalog:
     def _bump(cur: sqlite3.Cursor) -> None:
         cur.execute("INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
                     "SET value = CAST(value AS INTEGER) + 1")
+
+    # -- audit log ------------------------------------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        self._db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?)",
+                         (entry.at, entry.user, entry.action, entry.status, entry.doc_id, entry.file,
+                          entry.sha256, entry.detail))
+
+    def audit(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest writes first."""
+        rows = self._db.execute("SELECT * FROM audit ORDER BY rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [AuditEntry(*(v or "" for v in r)) for r in rows]
 
     # -- chunks ---------------------------------------------------------------------------
     def chunks(self, ids: list[str] | None = None, doc_id: str | None = None) -> list[Chunk]:

@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.changes import ReplaceNotConfirmed, describe_changes
 from ingest.errors import DocumentNotFound, DuplicateDocument, StoreError
 from ingest.text import syllable_share
 from ingest.types import Chunk, ProcessedDocument, Target, Task
 
 from .catalog import Catalog
 from .lexical import LexicalIndex
-from .types import Alternate, Filters, Hit, StoredDocument
+from .types import Alternate, AuditEntry, Filters, Hit, StoredDocument
 
 if TYPE_CHECKING:
     from .dense import DenseIndex
@@ -49,11 +50,16 @@ class Store:
         self._bulk = 0  # > 0 inside bulk(): BM25 is rebuilt once at the end
         self.dense: DenseIndex | None = None
         if embedder is not None:
-            from .dense import DenseIndex
+            self.attach_dense(embedder, sync)
 
-            self.dense = DenseIndex(self.folder / "chroma", embedder)
-            if sync:
-                self.sync_dense()
+    def attach_dense(self, embedder: "Embedder", sync: bool = True) -> None:
+        """Open the Chroma collection of `embedder` (done late by writers that may not need it:
+        the ingest CLI loads the model only when a file is ready to be written)."""
+        from .dense import DenseIndex
+
+        self.dense = DenseIndex(self.folder / "chroma", embedder)
+        if sync:
+            self.sync_dense()
 
     # -- what the store holds -------------------------------------------------------------
     @property
@@ -86,6 +92,24 @@ class Store:
         """The cleaned text and its sections [[path, heading, kind, start, end], …]."""
         return self.catalog.document_text(doc_id)
 
+    def provenance(self, doc_id: str) -> tuple[str, str]:
+        """(who, when) wrote the indexed version of a document."""
+        return self.catalog.provenance(doc_id)
+
+    def file_sha256(self, doc_id: str) -> str:
+        """sha256 of the bytes of the file the indexed version came from ("" if unknown)."""
+        return self.catalog.file_sha256(doc_id)
+
+    def indexed_file(self, file_sha256: str) -> tuple[str, str] | None:
+        """(doc_id, source) of the document indexed from a file with these bytes, if any."""
+        return self.catalog.find_by_file_sha(file_sha256)
+
+    def audit(self, limit: int = 200) -> list[AuditEntry]:
+        return self.catalog.audit(limit)
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        self.catalog.add_audit(entry)
+
     def targets(self, doc_id: str | None = None) -> list[Target]:
         return self.catalog.targets(doc_id)
 
@@ -115,14 +139,18 @@ class Store:
                 with self._write_lock():
                     self._refresh_lexical(save=True)
 
-    def upsert(self, doc: ProcessedDocument) -> str:
+    def upsert(self, doc: ProcessedDocument, replace: bool = False, by: str = "",
+               file_sha256: str = "") -> str:
         """Add or replace one document. Returns 'added', 'updated', 'unchanged' or 'alternate'.
 
         Another file of an indexed document (same doc_id: number and place, or kind, place and
         title) is not a silent replacement: the better text (more valid Vietnamese syllables,
         then more text) stays indexed and the other file is recorded as an alternate
-        ('alternate' when the new file is the one kept out, 'updated' when it replaced the old).
-        Raises DuplicateDocument when the same content is indexed under another doc_id/file.
+        ('alternate' when the new file is the one kept out). A new text that would replace the
+        indexed one needs `replace=True`; without it ReplaceNotConfirmed (with what changes) is
+        raised and nothing is written. Raises DuplicateDocument when the same content is indexed
+        under another doc_id/file. `by` (who writes) and `file_sha256` (of the file's bytes) are
+        kept with the document.
         """
         meta = doc.meta
         with self._write_lock():
@@ -133,17 +161,22 @@ class Store:
                 raise DuplicateDocument(meta.source, same.doc_id, same.source)
             old = self.catalog.get(meta.doc_id)
             existed = old is not None
-            if old is not None and not _same_file(old.source, meta.source):
+            if old is not None:
                 old_text, _ = self.catalog.document_text(meta.doc_id)
                 new_q, old_q = syllable_share(doc.clean.text), syllable_share(old_text)
-                if (new_q, len(doc.clean.text)) <= (old_q, len(old_text)):
+                other_file = not _same_file(old.source, meta.source)
+                if other_file and (new_q, len(doc.clean.text)) <= (old_q, len(old_text)):
                     self.catalog.add_alternate(Alternate(meta.doc_id, meta.source, meta.sha256, round(new_q, 4), _now()))
                     return "alternate"
-                self.catalog.add_alternate(Alternate(meta.doc_id, old.source, old.sha256, round(old_q, 4), _now()))
+                if not replace:
+                    raise ReplaceNotConfirmed(meta.source, meta.doc_id, old.label,
+                                              describe_changes(old_text, doc.clean.text))
+                if other_file:
+                    self.catalog.add_alternate(Alternate(meta.doc_id, old.source, old.sha256, round(old_q, 4), _now()))
             if self.dense is not None:
                 have = self.dense.ids()
                 self.dense.add([c for c in doc.chunks if c.id not in have])  # before the commit
-            old_ids = self.catalog.replace(doc)  # the commit point
+            old_ids = self.catalog.replace(doc, by, file_sha256)  # the commit point
             self._record_mode()
             if self.dense is not None:
                 new_ids = {c.id for c in doc.chunks}

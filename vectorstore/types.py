@@ -32,6 +32,21 @@ class StoredDocument:
     chunks: int
     indexed_at: str  # ISO timestamp
     alternates: tuple[Alternate, ...] = ()
+    indexed_by: str = ""  # who wrote this version ("cli:<user>", an official's account, "setup")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One write to the store: who, when, which file (sha256 of its bytes), what happened."""
+
+    at: str  # ISO timestamp (UTC)
+    user: str
+    action: str  # upload | remove
+    status: str  # added | updated | unchanged | alternate | duplicate | unconfirmed | failed | removed
+    doc_id: str = ""
+    file: str = ""
+    sha256: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True)
