@@ -17,6 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from ingest.errors import human_size
 from ingest.service import FileResult, index_files, remove_document
 
 from . import render, tables
@@ -158,7 +159,8 @@ class AdminApp:
 def oversize(path: str, size: int, max_mb: float) -> FileResult:
     name = Path(path).name
     return FileResult(path, "failed", error=f"{path}: over {max_mb} MB",
-                      user_error=f"{name}: tệp quá lớn ({size / 1048576:.1f} MB; tối đa {max_mb:g} MB)".replace(".", ",", 1))
+                      user_error=f"{name}: tệp quá lớn ({human_size(size, vi=True)}; tối đa "
+                                 f"{f'{max_mb:g}'.replace('.', ',')} MB)")
 
 
 # ---------------------------------------------------------------------------------------------
