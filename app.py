@@ -193,7 +193,8 @@ def build_admin(admin: AdminApp, max_file_mb: float) -> gr.Blocks:
                 remove_report = gr.HTML("", elem_id="remove-report")
         gr.Markdown("### Nhật ký thay đổi")
         audit = gr.Dataframe(headers=AUDIT_HEADERS, interactive=False, wrap=True, max_height=360,
-                             elem_id="audit-table")
+                             elem_id="audit-table",
+                             column_widths=["13%", "10%", "8%", "12%", "16%", "20%", "9%", "12%"])
 
         # The writes are callable with gradio_client too (after logging in), not listed in the API page.
         views = [docs_table, to_remove, audit]

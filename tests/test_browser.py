@@ -1,4 +1,5 @@
-"""End to end in headless Debian Chromium (Playwright): ask, read the sources, upload.
+"""End to end in headless Debian Chromium (Playwright): ask, read the sources; an official logs in
+at /admin and uploads.
 
 Screenshots go to tests/artifacts/ (desktop and phone width). Every request the page makes must
 stay on this machine (127.0.0.1), and the chat text must use the shipped font, loaded.
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.app_server import AppServer, build_store, copy_store
+from tests.app_server import AppServer, build_store, copy_store, write_accounts
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,7 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--d
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DTI = "Chỉ tiêu DTI năm 2026 là gì?"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+OFFICIAL, PASSWORD = "canbo", "mat-khau-trinh-duyet"
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,7 @@ def server(tmp_path_factory):
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     folder = tmp_path_factory.mktemp("browser")
     store = copy_store(build_store(folder / "base"), folder / "store")
+    write_accounts(store, **{OFFICIAL: PASSWORD})  # the official's app at /admin
     with AppServer(store) as running:
         yield running
 
@@ -119,24 +122,41 @@ def test_ask_read_sources_font_and_phone_width(page):
     assert page.external_requests == []  # type: ignore[attr-defined]
 
 
-def test_upload_in_documents_tab(page, tmp_path):
+def test_official_logs_in_and_uploads_at_admin(page, server, tmp_path):
+    """The public Văn bản tab only reads; an official logs in at /admin, uploads, and the
+    documents table and the audit log name them."""
     doc = tmp_path / "nghi-quyet-12-nuoi-ong.txt"
     from tests.test_app import FAKE_DOC
 
     doc.write_text(FAKE_DOC, encoding="utf-8")
     page.get_by_role("tab", name="Văn bản").click()
     wait_text(page, "#docs-table", "70/NQ-HĐND")
+    assert page.locator("#upload").count() == 0 and page.locator("#remove-btn").count() == 0
+    wait_text(page, "#docs-note", "quản trị")
+
+    page.goto(server.url + "admin/")
+    page.locator("input[type=text]").first.fill(OFFICIAL)
+    page.locator("input[type=password]").fill(PASSWORD)
+    page.locator("input[type=password]").press("Enter")
+    wait_text(page, "#whoami", OFFICIAL, timeout=60_000)
+    wait_text(page, "#docs-table", "70/NQ-HĐND")
     page.locator("#upload input[type=file]").set_input_files(str(doc))
     page.locator("#upload").get_by_text(doc.name).first.wait_for()
     page.locator("#upload-btn").click()
     report = page.locator("#upload-report")
-    report.get_by_text("Đã thêm").wait_for(timeout=60_000)
+    report.get_by_text("Đã thêm").wait_for(timeout=90_000)  # generous: the machine may be loaded
     assert "12/NQ-HĐND" in report.inner_text()
     wait_text(page, "#docs-table", "12/NQ-HĐND")
-    page.screenshot(path=str(ARTIFACTS / "documents-desktop.png"), full_page=True)
+    wait_text(page, "#audit-table", OFFICIAL)
+    assert page.locator("#remove-confirm").is_hidden()  # removal asks first; nothing chosen yet
+    page.screenshot(path=str(ARTIFACTS / "admin-desktop.png"), full_page=True)
 
-    # The reader: the outline and the text.
+    # The public reader: the outline and the text; the new document is listed.
+    page.goto(server.url)
+    page.get_by_role("tab", name="Văn bản").click()
+    wait_text(page, "#docs-table", "12/NQ-HĐND")
     page.locator("#outline").get_by_text("Toàn văn").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "documents-desktop.png"), full_page=True)
     page.get_by_role("tab", name="Chỉ tiêu").click()
     wait_text(page, "#targets-table", "(11)")
     page.set_viewport_size({"width": 390, "height": 844})
