@@ -151,12 +151,12 @@ def _batch(bot, src: Path, out: Path) -> int:
 
 def _admin(settings: Settings, action: str, name: str | None) -> int:
     """Manage the accounts file (settings.admin_file); accounts of $VNQA_ADMINS are only listed."""
-    from .accounts import load_accounts, parse_entries, remove_account, save_account
+    from .accounts import load_accounts, remove_account, save_account
 
     path = settings.admin_file
     if action == "list":
-        in_file = [n for n, _ in parse_entries(path.read_text(encoding="utf-8"), str(path))] if path.is_file() else []
-        in_env = [n for n, _ in parse_entries(settings.admins, "VNQA_ADMINS")] if settings.admins.strip() else []
+        in_file = load_accounts(path).names
+        in_env = load_accounts(None, settings.admins).names
         for n in in_file:
             print(f"{n}\t{path}")
         for n in in_env:

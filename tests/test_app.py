@@ -1,6 +1,7 @@
 """The public web app: the /ask API (same JSON as `python -m bot ask --json`), tables, CSV,
-chat rendering and errors (officials' uploads and removals: tests/test_admin.py). Real parts throughout: a store built from the bundled corpus
-(lexical-only for speed), the real bot, the real app served by `python app.py`."""
+chat rendering and errors (officials' uploads and removals: tests/test_admin.py). Real parts
+throughout: a store built from the bundled corpus (lexical-only for speed), the real bot, the real
+app served by `python app.py`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import pytest
 
 from ingest.settings import PROJECT_ROOT
 from tests.app_server import AppServer, app_env, build_store, copy_store, lexical_settings
-from tests.fixtures import BUNDLED
 
 DTI = "Chỉ tiêu DTI năm 2026 là gì?"
 FAKE_DOC = """HỘI ĐỒNG NHÂN DÂN
