@@ -213,6 +213,27 @@ def test_an_official_uploads_replaces_after_confirming_and_removes(server, offic
     assert all(len(e.sha256) == 64 for e in entries if e.status != "failed")
 
 
+def test_a_forged_copy_of_the_resolution_is_not_written_unless_confirmed(server, official, tmp_path):
+    """The attack of issue 14, now by an official's mistake: a copy of 70/NQ-HĐND with DTI "32"
+    changed. A shorter text is kept out (the indexed copy reads better); a longer one waits for a
+    confirmation that shows the change. Either way the answer stays "xếp thứ 32"."""
+    from gradio_client import Client, handle_file
+
+    text = BUNDLED.read_text(encoding="utf-8")
+    assert "xếp thứ 32" in text
+    public = Client(server.url, verbose=False)
+    for forged in ("1", "100"):
+        path = tmp_path / f"nghi-quyet-70-ban-sua-{forged}.txt"
+        path.write_text(text.replace("xếp thứ 32", f"xếp thứ {forged}"), encoding="utf-8")
+        before = snapshot(server.store)[0]
+        report, *_ = official.predict([handle_file(str(path))], None, api_name="/upload")
+        assert "Đã cập nhật" not in report and "Đã thêm" not in report
+        assert snapshot(server.store)[0] == before
+        assert "xếp thứ 32" in public.predict(DTI, api_name="/ask")["answer"]
+    assert "Chờ xác nhận thay thế" in report and "<del>32</del>" in report and "<ins>100</ins>" in report
+    official.predict(api_name="/cancel")
+
+
 def test_chats_go_on_while_an_official_uploads(server, tmp_path):
     """Several citizens ask while an official uploads: every answer arrives, the upload lands."""
     from concurrent.futures import ThreadPoolExecutor
