@@ -4,9 +4,12 @@
   batch IN.jsonl --out OUT.jsonl          one output line per input line (stable contract)
   targets [--json] [--doc ID]             the numbered targets (chỉ tiêu) as a table
   tasks [--json] [--agency TEXT] [--doc ID]   the task assignments (nhiệm vụ)
+  (targets and tasks print a header line, then tab-separated rows; a document without a number
+  is named by its kind and title)
   admin add NAME | remove NAME | list     officials' accounts of the web app's /admin (the
                                           password: prompted, else stdin, else $VNQA_ADMIN_PASSWORD)
 All take --store DIR; commands that need the index build the default one when the store is empty.
+A question or batch file that cannot be answered is refused before the model is loaded.
 Exit status: 0 ok, 2 usage/store error, 3 a question could not be processed.
 """
 
@@ -22,6 +25,8 @@ from ingest.errors import QueryError, VnqaError
 from ingest.settings import Settings, configure_runtime
 from ingest.text import fold
 from vectorstore.types import Filters
+
+from .tables import document_names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,18 +71,28 @@ def main(argv: list[str] | None = None) -> int:
 
             store = open_store(settings, dense=False)  # the tables need no model
             return _targets(store, args) if args.cmd == "targets" else _tasks(store, args)
-        from .service import build_bot
-
-        bot = build_bot(settings)
+        # What can be refused is refused before the model and the index are loaded.
         if args.cmd == "ask":
-            return _ask(bot, args)
-        return _batch(bot, args.input, args.out)
+            from .query import check_question
+
+            check_question(args.question)
+            return _ask(_build(settings), args)
+        lines = _read_lines(args.input)
+        if lines is None:
+            return 2
+        return _batch(_build(settings) if any(x.strip() for x in lines) else None, lines, args.out)
     except QueryError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"Lỗi: {e.user_message}\nerror: {e}", file=sys.stderr)
         return 3
     except VnqaError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"Lỗi: {e.user_message}\nerror: {e}", file=sys.stderr)
         return 2
+
+
+def _build(settings: Settings):
+    from .service import build_bot
+
+    return build_bot(settings)
 
 
 def _ask(bot, args) -> int:
@@ -128,14 +143,20 @@ def batch_record(bot, line: str, lineno: int) -> dict:
     }
 
 
-def _batch(bot, src: Path, out: Path) -> int:
+def _read_lines(src: Path) -> list[str] | None:
+    """The lines of a batch input; None (after saying why on stderr) when it cannot be read."""
+    try:
+        return src.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"Lỗi: không đọc được tệp {src} (UTF-8, mỗi dòng một câu hỏi JSON).\n"
+              f"error: cannot read {src}: {e}", file=sys.stderr)
+        return None
+
+
+def _batch(bot, lines: list[str], out: Path) -> int:
+    """`bot` is None when there is no question (the model is then never loaded)."""
     from tqdm import tqdm
 
-    try:
-        lines = src.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        print(f"error: cannot read {src}: {e}", file=sys.stderr)
-        return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     errors = 0
     with out.open("w", encoding="utf-8") as fh:
@@ -194,13 +215,20 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+TARGETS_HEADER = "Văn bản\tMã\tChỉ tiêu\tGiá trị\tMục"
+TASKS_HEADER = "Văn bản\tMục\tCơ quan chủ trì\tNhiệm vụ (thời hạn)"
+
+
 def _targets(store, args) -> int:
     rows = [t.to_dict() for t in store.targets(args.doc)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    names = document_names(store)
+    print(TARGETS_HEADER)
     for t in rows:
-        print(f"{t['number']}\t{t['code']}\t{t['indicator']}\t{t['value']}\t{t['section']}")
+        doc = t["number"] or names.get(t["doc_id"], t["doc_id"])
+        print(f"{doc}\t{t['code']}\t{t['indicator']}\t{t['value']}\t{t['section']}")
     return 0
 
 
@@ -211,9 +239,12 @@ def _tasks(store, args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    names = document_names(store)
+    print(TASKS_HEADER)
     for t in rows:
         period = f" ({t['period']})" if t["period"] else ""
-        print(f"{t['number']}\t{t['section']}\t{t['agency'] or '—'}\t{t['task']}{period}")
+        doc = t["number"] or names.get(t["doc_id"], t["doc_id"])
+        print(f"{doc}\t{t['section']}\t{t['agency'] or '—'}\t{t['task']}{period}")
     return 0
 
 

@@ -132,8 +132,8 @@ class AdminApp:
         order = {p: i for i, p in enumerate(paths)}
         results.sort(key=lambda r: order.get(r.path, len(order)))
         for r in results:
-            if r.status == "failed":
-                log.warning("upload %s", r.error)
+            if r.status == "failed" and r.path not in accepted:  # index_files logs the others
+                log.info("upload refused: %s", r.error)  # a user's file, not a fault: INFO
         return results
 
     # -- views ---------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 "Còn PAR Index thì sao?" after "Chỉ tiêu DTI năm 2026 là gì?" becomes
 "PAR Index — Chỉ tiêu DTI năm 2026 là gì?": the new topic first (it decides what is answered),
-the previous question after it (it carries the context retrieval needs). The LLM mode rewrites
-with the model instead (bot/llm.py).
+the previous question after it (it carries the context retrieval needs). A message with no letter
+or digit ("👍") is no question and is never merged (make_query then asks for a question). The LLM
+mode rewrites with the model instead (bot/llm.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.text import fold
 
-from .query import keywords
+from .query import is_question, keywords
 
 # Cues (folded) that a question continues the previous one.
 _LEAD = re.compile(r"^(con|vay|the|the con|vay con|trong do|ngoai ra|rieng|nhu vay|the thi|vay thi|"
@@ -33,7 +34,7 @@ class Rewrite:
 def rewrite(question: str, history: list[dict] | None) -> Rewrite:
     """Standalone question from a follow-up and the chat history (rules, no model)."""
     previous = _last_user_turn(history)
-    if not previous:
+    if not previous or not is_question(question):  # "👍", "???": no question to complete
         return Rewrite(question, question, False)
     folded = fold(question).strip()
     leans = bool(_LEAD.match(folded)) or len(keywords(question)) < MIN_KEYWORDS \

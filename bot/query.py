@@ -8,11 +8,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import text as vn
 from ingest.errors import QueryError
+from ingest.types import has_word
 from vectorstore.types import Filters
 
 from .types import Query
@@ -55,18 +57,37 @@ class Domain:
         return cls(tuple(abbreviations), synonyms, stops, accented, tuple(data.get("provinces", ())))
 
 
-def make_query(question: str, filters: Filters | None = None, domain: Domain | None = None,
-               original: str | None = None) -> Query:
-    """Normalise and expand a question. Raises QueryError on empty or oversized input."""
+NO_QUESTION = ("Tin nhắn này không có câu hỏi. Hãy đặt câu hỏi bằng chữ về nội dung văn bản, "
+               "ví dụ: “Chỉ tiêu DTI năm 2026 là bao nhiêu?”")
+
+
+def is_question(text: str) -> bool:
+    """A message with at least one letter or digit ("👍", "???" and "..." are no question)."""
+    return has_word(text)
+
+
+def check_question(question: str) -> str:
+    """The question with its whitespace collapsed; QueryError (with the Vietnamese message) when
+    it is not text, empty, oversized, or has no letter or digit. Cheap: run before any loading."""
     if not isinstance(question, str):
         raise QueryError(f"question must be text, got {type(question).__name__}",
                          "Câu hỏi phải là văn bản.")
-    text = re.sub(r"\s+", " ", vn.normalize(question).replace("\x00", " ")).strip()
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", question).replace("\x00", " ")).strip()
     if not text:
         raise QueryError("empty question", "Vui lòng nhập câu hỏi.")
     if len(text) > MAX_QUESTION_CHARS:
         raise QueryError(f"question too long: {len(text)} characters > {MAX_QUESTION_CHARS}",
                          f"Câu hỏi quá dài ({len(text)} ký tự; tối đa {MAX_QUESTION_CHARS}).")
+    if not is_question(text):
+        raise QueryError(f"no question: {text[:40]!r} has no letter or digit", NO_QUESTION)
+    return text
+
+
+def make_query(question: str, filters: Filters | None = None, domain: Domain | None = None,
+               original: str | None = None) -> Query:
+    """Normalise and expand a question. Raises QueryError on empty, oversized or letterless input."""
+    check_question(question)
+    text = re.sub(r"\s+", " ", vn.normalize(question).replace("\x00", " ")).strip()
     domain = domain or Domain.load()
     folded = vn.fold(text)
     expansions: list[str] = []

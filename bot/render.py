@@ -17,7 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from ingest.types import SEP, section_label
+from ingest.types import SEP, has_word, section_label
 
 from .tables import provenance, vn_date
 from .types import Answer, Citation
@@ -124,11 +124,14 @@ def _source_item(c: Citation, text: str, sections: list, by: str = "") -> str:
     else:
         body = f'<div class="src-context"><div class="ctx-text"><mark>{_multiline(c.quote)}</mark></div></div>'
     title = f' title="{esc(c.title)}"' if c.title else ""
+    # A section naming nothing (an unnumbered note's "") is left out, not shown as a bare "›".
+    sec = ", ".join(x for x in (c.section.strip() if has_word(c.section) else "",
+                                f"trang {c.page}" if c.page else "") if x)
     return (f'<details class="source" data-n="{c.n}"><summary>'
             f'<span class="src-n">[{c.n}]</span>'
-            f'<span class="src-doc"{title}>{esc(c.label or c.number or c.doc_id)}</span>'
-            f'<span class="src-sec">{esc(c.section)}{f", trang {c.page}" if c.page else ""}</span>'
-            f'<span class="src-quote">“{esc(short(c.quote, 220))}”</span>'
+            f'<span class="src-doc"{title}>{esc(c.document)}</span>'
+            + (f'<span class="src-sec">{esc(sec)}</span>' if sec else "")
+            + f'<span class="src-quote">“{esc(short(c.quote, 220))}”</span>'
             + (f'<span class="src-by">Nạp bởi {esc(by)}</span>' if by else "")
             + f"</summary>{body}</details>")
 

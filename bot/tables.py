@@ -33,8 +33,10 @@ def targets_table(store, query: str = ""):
 
 
 def tasks_table(store, query: str = ""):
-    """(the tasks containing every word of the query, their CSV path)."""
-    return _found(TASK_HEADERS, task_rows(store), query, "nhiem-vu.csv")
+    """(the tasks containing every word of the query, their CSV path). A query naming an agency
+    ("uy ban nhan dan tinh") matches the agency columns only (search_tasks)."""
+    rows = search_tasks(task_rows(store), query)
+    return frame(TASK_HEADERS, rows), write_csv(TASK_HEADERS, rows, "nhiem-vu.csv")
 
 
 def _found(headers: list[str], rows: list[list[Any]], query: str, name: str):
@@ -78,13 +80,22 @@ def document_rows(store) -> list[list[Any]]:
              provenance(d.indexed_by, d.indexed_at), reading_label(d.meta.reading)] for d in store.documents()]
 
 
+def document_names(store) -> dict[str, str]:
+    """doc_id -> how the tables name the document: its number, else its kind and title (an
+    uploaded draft has no number), else its doc_id (DocMeta.label)."""
+    return {d.meta.doc_id: d.meta.label for d in store.documents()}
+
+
 def target_rows(store) -> list[list[str]]:
-    return [[t.code, t.indicator, t.value, t.unit, t.group, t.section, t.number] for t in store.targets()]
+    names = document_names(store)
+    return [[t.code, t.indicator, t.value, t.unit, t.group, t.section, t.number or names.get(t.doc_id, t.doc_id)]
+            for t in store.targets()]
 
 
 def task_rows(store) -> list[list[str]]:
-    return [[t.task, t.agency, t.cooperating, t.period, t.sector, short_section(t.section), t.number]
-            for t in store.tasks()]
+    names = document_names(store)
+    return [[t.task, t.agency, t.cooperating, t.period, t.sector, short_section(t.section),
+             t.number or names.get(t.doc_id, t.doc_id)] for t in store.tasks()]
 
 
 def short_section(section: str) -> str:
@@ -104,7 +115,36 @@ def search_rows(rows: list[list[Any]], query: str) -> list[list[Any]]:
     words = fold(query or "").split()
     if not words:
         return rows
-    return [r for r in rows if all(w in fold(" ".join(str(c) for c in r)) for w in words)]
+    return [r for r in rows if _contains(r, words)]
+
+
+def _contains(cells: list[Any], words: list[str]) -> bool:
+    text = fold(" ".join(str(c) for c in cells))
+    return all(w in text for w in words)
+
+
+# How an agency's name begins (folded). A query beginning with one of these names an agency; of
+# the one-syllable ones ("so" is also "số") only when some agency matches it.
+AGENCY_HEADS = ("uy ban", "ubnd", "hoi dong", "hdnd", "thuong truc", "chu tich", "pho chu tich", "cong an",
+                "bo chi huy", "kho bac", "mat tran", "tinh uy", "bao hiem xa hoi", "lien doan", "chinh phu",
+                "thu tuong", "toa an", "vien kiem sat", "ban quan ly", "ban chi dao", "chi cuc", "van phong",
+                "ngan hang", "thanh tra", "trung tam", "hai quan", "cac so", "cac ban", "cac bo", "co quan")
+AGENCY_NOUNS = ("so", "ban", "bo", "cuc", "doan", "hoi")
+TASK_AGENCY_COLUMNS = (1, 2)  # Cơ quan chủ trì, Phối hợp of task_rows
+
+
+def search_tasks(rows: list[list[Any]], query: str) -> list[list[Any]]:
+    """search_rows, but a query naming an agency ("so tai chinh", "uy ban nhan dan tinh") is
+    matched against the agency columns only: a task that merely mentions the agency in its text,
+    or names no agency at all, is not one of that agency's tasks."""
+    words = fold(query or "").split()
+    folded = " ".join(words)
+    head = next((h for h in AGENCY_HEADS if folded == h or folded.startswith(h + " ")), None)
+    noun = len(words) > 1 and words[0] in AGENCY_NOUNS
+    if head is None and not noun:
+        return search_rows(rows, query)
+    found = [r for r in rows if _contains([r[i] for i in TASK_AGENCY_COLUMNS], words)]
+    return found if found or head is not None else search_rows(rows, query)
 
 
 def write_csv(headers: list[str], rows: list[list[Any]], name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ingest.types import has_word
 from vectorstore.types import Filters, Hit
 
 
@@ -40,9 +41,16 @@ class Citation:
         return asdict(self)
 
     @property
+    def document(self) -> str:
+        """How the citation names its document: the label (number, else kind and title), never
+        empty."""
+        return next((x.strip() for x in (self.label, self.number, self.doc_id) if has_word(x)), "Văn bản")
+
+    @property
     def where(self) -> str:
-        """'70/NQ-HĐND › Điều 1 › (11)', with ', trang 3' for a PDF."""
-        parts = [self.label or self.number or self.doc_id] + ([self.section] if self.section else [])
+        """'70/NQ-HĐND › Điều 1 › (11)', with ', trang 3' for a PDF; a document without a number
+        is named by its label (kind and title), a section naming nothing is left out."""
+        parts = [self.document] + ([self.section.strip()] if has_word(self.section) else [])
         return " › ".join(parts) + (f", trang {self.page}" if self.page else "")
 
 

@@ -3,8 +3,9 @@
 A file with the number of an indexed document but other content is not written unless
 `--replace` confirms it: without it, what would change is printed and the file counts as failed.
 Every write is recorded in the store's audit log as "cli:<login name>".
-Exit status: 0 on success, 1 if any file failed or waits for --replace (each one on stderr), 2 on
-usage or store errors.
+Exit status: 0 on success, 1 if any file failed or waits for --replace (each one on stderr, in
+Vietnamese with the English detail), 2 on usage or store errors. The embedding model is loaded
+only once a file is ready to be written: refusing bad files takes no model.
 """
 
 from __future__ import annotations
@@ -55,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                              replace=args.replace, embedder=lambda: load_embedder(settings))
         for r in report.results:
             if r.status in ("failed", "duplicate", "alternate"):
-                kind = {"failed": "error", "duplicate": "skipped", "alternate": "bản khác"}[r.status]
-                print(f"{kind}: {r.error if r.status != 'alternate' else r.user_error}", file=sys.stderr)
+                print(refused_text(r), file=sys.stderr)
             elif r.status == "unconfirmed":
                 print(unconfirmed_text(r), file=sys.stderr)
         print(report.summary() + f" [store: {settings.store}, mode: {store.recorded_mode}]")
@@ -72,6 +72,15 @@ def cli_user() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no login name (a container without a passwd entry)
         return "cli:"
+
+
+def refused_text(r) -> str:
+    """A file not written (failed, a duplicate, another copy): the Vietnamese message, then the
+    English detail: 'lỗi: empty.txt: tệp rỗng (/path/empty.txt: empty file (0 bytes))'."""
+    kind = {"failed": "lỗi", "duplicate": "bỏ qua", "alternate": "bản khác"}[r.status]
+    if r.status == "alternate" or not r.user_error:
+        return f"{kind}: {r.user_error or r.error}"
+    return f"{kind}: {r.user_error} ({r.error})"
 
 
 def unconfirmed_text(r) -> str:

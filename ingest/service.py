@@ -79,6 +79,7 @@ def index_files(store, paths: list[str | Path], settings: Settings, progress: bo
         for i, path in enumerate(tqdm(files, desc="Lập chỉ mục", unit="tệp", disable=not progress)):
             result = job.index(path, i, len(files))
             store.add_audit(_audit("upload", result, user))
+            _log_result(result)
             results.append(result)
     return IngestReport(tuple(results), time.perf_counter() - started)
 
@@ -92,6 +93,16 @@ def remove_document(store, doc_id: str, user: str = "") -> str:
     store.add_audit(_audit("remove", FileResult(meta.source if meta else "", "removed", doc_id,
                                                 sha256=file_sha), user, label))
     return label
+
+
+def _log_result(r: FileResult) -> None:
+    """Every file's outcome at INFO: a refused or unchanged file is a normal result (reported to
+    whoever sent it), not a fault of the system."""
+    name = Path(r.path).name
+    if r.status in ("added", "updated"):
+        log.info("%s: %s as %s (%d chunks)", name, r.status, r.doc_id, r.chunks)
+    else:
+        log.info("%s: %s%s", name, r.status, f" ({r.error})" if r.error else f" ({r.doc_id})" if r.doc_id else "")
 
 
 def _audit(action: str, r: FileResult, user: str, detail: str = ""):

@@ -13,6 +13,11 @@ SEP = " › "  # separator of section paths, as shown to users
 _PLAN_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.? ")
 
 
+def has_word(text: str) -> bool:
+    """True when a text has a letter or digit ("", "." and "👍" say nothing)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def section_label(path: tuple[str, ...]) -> str:
     """How a citation names a section: plan ancestors by number only.
 
@@ -114,16 +119,19 @@ class DocMeta:
 
     @property
     def label(self) -> str:
-        """How a citation names the document: its number, else its kind and title."""
-        if self.number:
-            return self.number
-        if self.title:
-            kind = self.type or "Văn bản"
-            title = self.title if len(self.title) <= 70 else self.title[:70].rsplit(" ", 1)[0] + "…"
+        """How a citation names the document: its number; else (an uploaded draft, a note) its kind
+        and title; else its kind and file name; else its doc_id. Never empty or bare punctuation."""
+        if has_word(self.number):
+            return self.number.strip()
+        kind = self.type or "Văn bản"
+        title = " ".join(self.title.split())
+        if has_word(title):
+            title = title if len(title) <= 70 else title[:70].rsplit(" ", 1)[0] + "…"
             if title.lower().startswith(("v/v ", "về ")) or title.lower().startswith(kind.lower()):
                 return f"{kind} {title}" if not title.lower().startswith(kind.lower()) else title
             return f"{kind} {title[:1].lower()}{title[1:]}"
-        return self.doc_id
+        name = re.split(r"[\\/]", self.source.strip())[-1]
+        return f"{kind} {name}" if has_word(name) else self.doc_id
 
 
 @dataclass(frozen=True)

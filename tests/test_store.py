@@ -209,7 +209,7 @@ def test_cli_ingest_list_remove(tmp_path):
     empty.write_bytes(b"")
     failed = run_cli(str(bad), str(empty), "-q", store=store)
     assert failed.returncode == 1
-    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("lỗi:")]  # Vietnamese first
     assert len(errors) == 2 and "latin1.txt" in failed.stderr and "empty.txt" in failed.stderr
     assert json.loads(run_cli("--list", "--json", store=store).stdout) == listed
 

@@ -48,6 +48,7 @@ class Store:
         self._lexical: LexicalIndex | None = None
         self._lexical_gen = -1
         self._bulk = 0  # > 0 inside bulk(): BM25 is rebuilt once at the end
+        self._bulk_gen = -1  # the catalog generation when the outermost bulk() began
         self.dense: DenseIndex | None = None
         if embedder is not None:
             self.attach_dense(embedder, sync)
@@ -129,13 +130,16 @@ class Store:
 
     @contextmanager
     def bulk(self):
-        """Many upserts, one BM25 rebuild at the end (a rebuild per document is quadratic)."""
+        """Many upserts, one BM25 rebuild at the end (a rebuild per document is quadratic); none
+        when nothing was written (a batch of refused or unchanged files returns at once)."""
+        if not self._bulk:
+            self._bulk_gen = self.catalog.generation
         self._bulk += 1
         try:
             yield self
         finally:
             self._bulk -= 1
-            if not self._bulk:
+            if not self._bulk and self.catalog.generation != self._bulk_gen:
                 with self._write_lock():
                     self._refresh_lexical(save=True)
 
@@ -267,7 +271,8 @@ class Store:
     def _hits(self, found: list[tuple[str, float]], source: str) -> list[Hit]:
         """Chunks from the catalog (the truth): vectors without a committed chunk are skipped."""
         chunks = {c.id: c for c in self.catalog.chunks(ids=[cid for cid, _ in found])}
-        return [Hit(chunks[cid], score, source) for cid, score in found if cid in chunks]
+        return [Hit(chunks[cid], score, source, score if source == "dense" else 0.0)
+                for cid, score in found if cid in chunks]
 
     def close(self) -> None:
         self.catalog.close()
