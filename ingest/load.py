@@ -21,7 +21,6 @@ from .errors import (human_size, CorruptFile, DecodeFailure, EmptyDocument, File
 from .layout import HARD
 from .legacy import best_share, decode, repair
 from .ocr import IMAGE_FORMATS, OcrConfig, Progress
-from .tables import render
 from .types import RawDocument, Table
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx",
@@ -35,13 +34,6 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 _CONTROLS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\v\f\r") + ("\x7f",)
 _MAX_CONTROL_SHARE = 0.02
 _MIN_CONTROLS = 8  # a handful of stray control characters (a DOS end-of-file mark ...) is tolerated
-_HTML_JUNK = ("head", "script", "style", "noscript", "template", "nav", "header", "footer",
-              "aside", "form", "select", "button", "textarea")
-_HTML_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "ul", "ol", "dl", "dt",
-                "dd", "section", "article", "main", "blockquote", "pre", "address", "figure",
-                "figcaption", "caption", "center", "hr")
-_BREAK = "\ue000"  # private-use sentinel marking a line break while flattening HTML
-_TABLE = "\ue003"  # private-use sentinel around a table's placeholder
 
 
 def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
@@ -194,12 +186,12 @@ def _text(data: bytes, path: str | Path, reading: list[str]) -> str:
 
 
 def _html(data: bytes, path: str | Path, reading: list[str]) -> tuple[str, tuple[Table, ...]]:
-    """Block elements become lines, tables "cell | cell" lines (and `tables`); page chrome dropped.
+    """Block elements become lines, tables "cell | cell" lines (and `tables`); page chrome dropped
+    (`ingest.html`).
 
     Encoding: the BOM, else the declared charset, else UTF-8, else a legacy Vietnamese encoding
     that reads as Vietnamese (`ingest.legacy.decode`).
     """
-    from bs4 import BeautifulSoup
     from bs4.dammit import EncodingDetector
 
     body, bom_codec = EncodingDetector.strip_byte_order_mark(data)
@@ -215,63 +207,6 @@ def _html(data: bytes, path: str | Path, reading: list[str]) -> tuple[str, tuple
             raise _not_decodable(path, len(data), exc, codec, body) from None
         reading.append(legacy.encoding)
         markup = legacy.text
-    soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(_HTML_JUNK):
-        if not tag.decomposed and _is_chrome(tag):
-            tag.decompose()
-    for br in soup("br"):
-        br.replace_with(_BREAK)
-    for tag in soup(_HTML_BLOCKS):
-        tag.insert_before(_BREAK)
-        tag.insert_after(_BREAK)
-    all_tables = soup("table")  # document order; numbered so
-    tables: list[Table] = [()] * len(all_tables)
-    rendered, as_cell = {}, {}
-    for n in reversed(range(len(all_tables))):  # innermost first: a nested table becomes cell text
-        table = all_tables[n]
-        rows = tuple(tuple(_inline(cell, as_cell) for cell in row)
-                     for row in map(_html_row, table.find_all("tr")) if any(row))
-        key = f"{_TABLE}{n}{_TABLE}"
-        table.replace_with(key)
-        tables[n] = rows
-        rendered[key] = _BREAK + _BREAK.join(render(rows, n)) + _BREAK
-        as_cell[key] = " | ".join(" | ".join(c for c in row if c) for row in rows)
-    flat = soup.get_text()
-    for key, value in rendered.items():
-        flat = flat.replace(key, value)
-    lines = (" ".join(part.split()) if not part.startswith(HARD) else part.strip()
-             for part in flat.split(_BREAK))
-    return "\n".join(line for line in lines if line), tuple(t for t in tables if t)
+    from .html import html_lines
 
-
-def _is_chrome(tag) -> bool:
-    """Whether a junk-named tag is page chrome: not a <header>/<footer> of an <article>/<main>,
-    nor a <form> wrapping the whole page (ASP.NET WebForms portals); a search form is chrome."""
-    if tag.name in ("header", "footer"):
-        return tag.find_parent(["article", "main"]) is None
-    if tag.name == "form":
-        return tag.find(["p", "table", "article", "main"]) is None
-    return True
-
-
-def _inline(cell: str, nested: dict[str, str]) -> str:
-    """A cell holding a nested table's placeholder gets that table's cells as text."""
-    for key, text in nested.items():
-        if key in cell:
-            cell = cell.replace(key, text)
-    return cell
-
-
-def _html_row(tr) -> tuple[str, ...]:
-    """A <tr>'s cells on the grid (a colspan cell is followed by empty ones); a cell's lines
-    (block elements, <br>) stay apart as "\n"."""
-    out: list[str] = []
-    for cell in tr.find_all(["td", "th"], recursive=False):
-        parts = (" ".join(p.split()) for p in cell.get_text().split(_BREAK))
-        out.append("\n".join(p for p in parts if p))
-        try:
-            span = max(1, min(int(cell.get("colspan", 1)), 50))
-        except (TypeError, ValueError):
-            span = 1
-        out.extend([""] * (span - 1))
-    return tuple(out)
+    return html_lines(markup, path)
