@@ -62,8 +62,9 @@ def _strip_cues(question: str) -> str:
 
 
 def _last_user_turn(history: list[dict] | None) -> str:
+    """The last user turn that was a question (a "👍" in the history is no context)."""
     for turn in reversed(history or []):
-        if isinstance(turn, dict) and turn.get("role") == "user" and str(turn.get("content", "")).strip():
+        if isinstance(turn, dict) and turn.get("role") == "user" and is_question(str(turn.get("content", ""))):
             content = turn["content"]
             return content if isinstance(content, str) else str(content)
     return ""

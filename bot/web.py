@@ -27,6 +27,7 @@ from vectorstore.types import Filters
 
 from . import render, tables
 from .llm import stream_answer
+from .query import NO_QUESTION, is_question
 from .render import WHOLE_DOC  # noqa: F401  (re-exported for app.py and the tests)
 from .service import answer_record
 from .tables import DOC_HEADERS, TARGET_HEADERS, TASK_HEADERS  # noqa: F401  (re-exported)
@@ -115,6 +116,11 @@ class WebApp:
         if not question:
             gr.Warning("Hãy nhập câu hỏi.", title="Lưu ý")
             yield list(chat), list(history), "", message
+            return
+        if not is_question(question):  # "👍": answered with a prompt, kept out of the history
+            chat = chat + [{"role": "user", "content": render.esc(question)},
+                           {"role": "assistant", "content": render.answer_markdown(NO_QUESTION)}]
+            yield list(chat), list(history), "", ""
             return
         chat = chat + [{"role": "user", "content": render.esc(question)},
                        {"role": "assistant", "content": render.THINKING}]

@@ -200,6 +200,10 @@ def test_a_message_without_letters_is_no_question_and_never_merged(message):
         make_query(message)
     assert caught.value.user_message == NO_QUESTION and "đặt câu hỏi" in NO_QUESTION
     assert rewrite("Còn PAR Index thì sao?", HISTORY).is_followup  # real follow-ups still are
+    # nor is it the previous question of the next follow-up
+    after = rewrite("Còn PAR Index thì sao?", HISTORY + [{"role": "user", "content": message},
+                                                        {"role": "assistant", "content": NO_QUESTION}])
+    assert after.is_followup and after.standalone.endswith(HISTORY[0]["content"])
 
 
 def test_the_bot_answers_a_non_question_with_a_prompt(store):
@@ -212,6 +216,14 @@ def test_the_bot_answers_a_non_question_with_a_prompt(store):
         assert "Hãy đặt câu hỏi" in caught.value.user_message
         answer, _ = bot.ask("Còn PAR Index thì sao?", HISTORY)
         assert answer.rewritten and "xếp thứ 29" in answer.text  # a real follow-up is merged
+
+        from bot.web import WebApp
+
+        # The chat shows the message and the prompt as an answer (not an error), and keeps the
+        # message out of the history the next follow-up reads.
+        *_, (chat, history, status, box) = WebApp(bot).respond("👍", [], list(HISTORY), None)
+        assert [m["role"] for m in chat] == ["user", "assistant"] and "Hãy đặt câu hỏi" in chat[1]["content"]
+        assert 'class="error"' not in chat[1]["content"] and history == HISTORY and box == ""
     finally:
         bot.store.close()
 
