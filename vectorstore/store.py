@@ -271,8 +271,7 @@ class Store:
     def _hits(self, found: list[tuple[str, float]], source: str) -> list[Hit]:
         """Chunks from the catalog (the truth): vectors without a committed chunk are skipped."""
         chunks = {c.id: c for c in self.catalog.chunks(ids=[cid for cid, _ in found])}
-        return [Hit(chunks[cid], score, source, score if source == "dense" else 0.0)
-                for cid, score in found if cid in chunks]
+        return [Hit(chunks[cid], score, source) for cid, score in found if cid in chunks]
 
     def close(self) -> None:
         self.catalog.close()
