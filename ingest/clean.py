@@ -181,12 +181,19 @@ def _drop_foreign(lines: list[Line]) -> list[Line]:
     """Foreign paragraphs, and the diacritic-free lines between two of them (its headers)."""
     foreign = [_is_foreign(line.text) for line in lines]
     plain = [not has_diacritics(line.text) for line in lines]
-    drop = list(foreign)
+    between = [p and not f for p, f in zip(plain, foreign)]  # judged by the lines around it
+    # Whether the nearest line before / after each line that is not `between` is foreign: one
+    # pass each way (a scan per line was quadratic: 100k plain lines took 5 minutes).
+    before, after = [False] * len(lines), [False] * len(lines)
+    last = False
     for i in range(len(lines)):
-        if plain[i] and not foreign[i]:
-            before = next((foreign[j] for j in range(i - 1, -1, -1) if not (plain[j] and not foreign[j])), False)
-            after = next((foreign[j] for j in range(i + 1, len(lines)) if not (plain[j] and not foreign[j])), False)
-            drop[i] = before and after
+        before[i] = last
+        last = foreign[i] if not between[i] else last
+    last = False
+    for i in reversed(range(len(lines))):
+        after[i] = last
+        last = foreign[i] if not between[i] else last
+    drop = [f or (b and before[i] and after[i]) for i, (f, b) in enumerate(zip(foreign, between))]
     return [line for line, d in zip(lines, drop) if not d]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import CorruptFile, FileTooLarge
 from .layout import HARD
+from .limits import vi_number
 from .tables import Table, render
 
 MAX_TAGS = 1_500_000  # ~600 MB of lxml tree; a real 20 MB page holds a few hundred thousand
@@ -39,7 +40,7 @@ def html_lines(markup: str, path: str | Path) -> tuple[str, tuple[Table, ...]]:
     tags = markup.count("<")
     if tags > MAX_TAGS:
         raise FileTooLarge(path, f"HTML with {tags:,} tags, over the {MAX_TAGS:,} limit",
-                           f"trang HTML có quá nhiều thẻ ({tags:,} > {MAX_TAGS:,})".replace(",", "."))
+                           f"trang HTML có quá nhiều thẻ ({vi_number(tags)} > {vi_number(MAX_TAGS)})")
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
     if any("Excessive depth" in e.message for e in parser.error_log):

@@ -6,8 +6,9 @@ encoding that reads as Vietnamese: `ingest.legacy`), .html/.htm, .docx and Word 
 form feeds) and scanned images .png/.jpg/.tif (`ingest.ocr`). Text in legacy font encodings
 (TCVN3, VNI ...) is converted in every format. Markdown tables and emphasis are read by
 `ingest.markdown`; every table is rendered by `ingest.tables` into tagged lines that paragraph
-reconstruction keeps whole. No cleaning here (the clean stage
-does NFC, tone placement, paragraphs, junk removal). Every failure is an `IngestError` subclass
+reconstruction keeps whole. Each reader works within the budget of `ingest.limits` (at most 5
+million characters of text per file, bounded unzipping, bounded HTML depth). No cleaning here (the
+clean stage does NFC, tone placement, paragraphs, junk removal). Every failure is an `IngestError` subclass
 naming the file, with a Vietnamese `user_message` for the UI.
 """
 
@@ -20,6 +21,7 @@ from .errors import (human_size, CorruptFile, DecodeFailure, EmptyDocument, File
                      NeedsOCR, UnsupportedFormat)
 from .layout import HARD
 from .legacy import best_share, decode, repair
+from .limits import check_text
 from .ocr import IMAGE_FORMATS, OcrConfig, Progress
 from .types import RawDocument, Table
 
@@ -59,6 +61,7 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
     try:
         if fmt in ("txt", "md"):
             text = _text(data, path, reading)
+            check_text(len(text), path)  # before the markdown reader's work
             if fmt == "md":
                 from .markdown import to_text
 
@@ -86,6 +89,7 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
     except Exception as exc:  # any parser crash: the file is the problem, never a raw traceback
         raise CorruptFile(path, f"cannot read this {fmt.upper()} file: {type(exc).__name__}: {exc}",
                           f"tệp {fmt.upper()} bị hỏng hoặc không đọc được") from exc
+    check_text(len(text), path)  # tables are in the text, rendered
     if not any(tag in reading for tag in ("tcvn3", "vni", "viscii", "cp1258")):
         fixed = repair(text)  # a Word or HTML file typed in a legacy font
         if fixed.encoding:

@@ -1,7 +1,10 @@
 """Word .docx: paragraphs in body order, Word's automatic numbering written out, tables rendered
 by `ingest.tables` (cells aligned to the grid: a cell spanning columns fills them all once).
 
-The zip is checked before parsing: the sizes it declares, against a cap.
+Before python-docx parses anything, every entry of the zip is inflated in bounded steps and its
+real size counted against a cap (`ingest.limits`): the sizes a zip declares can lie, and
+python-docx inflates a whole entry at once. A zip whose content does not match its headers is
+refused. The extracted text is capped while reading.
 """
 
 from __future__ import annotations
@@ -9,14 +12,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterator
 
 from .errors import CorruptFile, FileTooLarge, human_size
+from .limits import MAX_DOCX_PARAGRAPHS, MAX_UNZIP_MB, MAX_UNZIP_RATIO, check_text, vi_number
 from .tables import Table, render
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy binary Word .doc
-MAX_UNZIP_FACTOR = 10  # a .docx may unpack to at most this many times the size limit
+_STEP = 1 << 16  # bytes inflated per step
 _ROMAN = (("m", 1000), ("cm", 900), ("d", 500), ("cd", 400), ("c", 100), ("xc", 90), ("l", 50),
           ("xl", 40), ("x", 10), ("ix", 9), ("v", 5), ("iv", 4), ("i", 1))
 
@@ -29,17 +34,22 @@ def docx_text(data: bytes, path: str | Path, max_bytes: int) -> tuple[str, tuple
                               "tệp Word .doc cũ, hãy lưu lại dạng .docx")
         raise CorruptFile(path, "not a valid .docx (not a zip archive)",
                           "tệp .docx bị hỏng hoặc không phải .docx")
-    unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    if unpacked > MAX_UNZIP_FACTOR * max_bytes:  # a zip bomb would exhaust memory in lxml
-        raise FileTooLarge(path, f"unpacks to {human_size(unpacked)} (zip bomb?)",
-                           f"tệp giải nén ra quá lớn ({human_size(unpacked, True)})")
+    _check_unpacked(data, path)
     from docx import Document
+    from docx.oxml.ns import qn
 
     doc = Document(io.BytesIO(data))
+    paragraphs = sum(1 for _ in doc.element.body.iter(qn("w:p")))
+    if paragraphs > MAX_DOCX_PARAGRAPHS:
+        raise FileTooLarge(path, f"{paragraphs:,} paragraphs, over the {MAX_DOCX_PARAGRAPHS:,} limit",
+                           f"tệp có quá nhiều đoạn ({vi_number(paragraphs)} > {vi_number(MAX_DOCX_PARAGRAPHS)})")
     numbering = _Numbering(doc)
     lines: list[str] = []
     tables: list[Table] = []
+    chars = 0
     for block in _blocks(doc.element.body, doc, numbering):
+        chars += len(block) if isinstance(block, str) else sum(map(len, (c for row in block for c in row)))
+        check_text(chars, path)  # stops reading at once, not after the whole body
         if isinstance(block, str):
             if block.strip():
                 lines.append(block)
@@ -49,6 +59,39 @@ def docx_text(data: bytes, path: str | Path, max_bytes: int) -> tuple[str, tuple
             lines.append("")
             tables.append(block)
     return "\n".join(lines), tuple(tables)
+
+
+def _check_unpacked(data: bytes, path: str | Path) -> None:
+    """Inflate every entry in steps of _STEP bytes, counting what comes out: FileTooLarge past
+    MAX_UNZIP_RATIO times the file's size or MAX_UNZIP_MB (whichever is less), CorruptFile when
+    an entry does not match its declared size and checksum or uses another compression."""
+    limit = min(MAX_UNZIP_RATIO * len(data), MAX_UNZIP_MB << 20)
+
+    def too_large(size: int, declared: bool) -> FileTooLarge:
+        said = "declares it unpacks" if declared else "unpacks"
+        return FileTooLarge(path, f"{said} to {'' if declared else 'more than '}{human_size(size)}, "
+                                  f"over the {human_size(limit)} limit (zip bomb?)",
+                            f"tệp giải nén ra quá lớn (hơn {human_size(limit, True)})")
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > limit:
+        raise too_large(declared, True)
+    total = 0
+    try:
+        for info in archive.infolist():
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+                raise CorruptFile(path, f"zip entry {info.filename} is encrypted or uses compression "
+                                        f"method {info.compress_type} (Word writes only 0 and 8)",
+                                  "tệp .docx bị mã hóa hoặc nén theo cách không hỗ trợ")
+            with archive.open(info) as entry:
+                while step := entry.read(_STEP):
+                    total += len(step)
+                    if total > limit:
+                        raise too_large(total, False)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise CorruptFile(path, f"the zip's content does not match its headers: {exc}",
+                          "tệp .docx bị hỏng (nội dung nén không khớp thông tin khai báo)") from None
 
 
 def _blocks(parent, doc, numbering: "_Numbering") -> Iterator[str | Table]:
@@ -99,6 +142,7 @@ class _Numbering:
         self.qn = qn
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (fmt, text, start)
         self.counters: dict[str, dict[int, int]] = {}
+        self.by_style: dict = {}  # paragraph style id -> the numbering its style chain gives
         try:
             root = doc.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -148,7 +192,13 @@ class _Numbering:
         p_pr = paragraph._p.pPr
         if p_pr is not None and p_pr.numPr is not None:
             return p_pr.numPr
-        style = paragraph.style
+        style_id = p_pr.style if p_pr is not None else None
+        if style_id not in self.by_style:  # a style lookup is an XPath query: once per style
+            self.by_style[style_id] = self._style_num_pr(paragraph.style)
+        return self.by_style[style_id]
+
+    @staticmethod
+    def _style_num_pr(style):
         while style is not None:
             s_pr = style.element.pPr
             if s_pr is not None and s_pr.numPr is not None:
