@@ -9,7 +9,9 @@ single write slot of the app longer than that. The limits, each checked where it
 - a .docx holds at most MAX_DOCX_PARAGRAPHS paragraphs;
 - HTML nests at most 255 elements deep and holds at most 1.5M tags (`ingest.html`);
 - the extracted text holds at most MAX_TEXT_CHARS characters (every format);
-- a line without spaces is cut hard at the chunk maximum (`ingest.chunk`).
+- a line without spaces is cut hard at the chunk maximum (`ingest.chunk`);
+- LibreOffice gets 25 s to convert a Word 97 .doc (`ingest.word97`).
+Not bounded by 30 s: the OCR of a scan (at most `Settings.ocr_max_pages` pages, about 0.7 s each).
 """
 
 from __future__ import annotations

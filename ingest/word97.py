@@ -24,7 +24,7 @@ from .office import OLE_MAGIC, docx_text
 from .tables import Table
 
 APT = "sudo apt-get install libreoffice-writer-nogui"
-TIMEOUT_S = 180.0
+TIMEOUT_S = 25.0  # the reading budget (ingest/limits.py); a real .doc converts in about 1 s
 _LOCK = threading.Lock()  # one LibreOffice per profile at a time
 
 
