@@ -107,8 +107,9 @@ def reflow(lines: list[Line], page_breaks: bool = False) -> list[Line]:
     `page_breaks`: the loader's blank line after each page is then only a page boundary)."""
     mode, width = mode_of(lines)
     out: list[Line] = []
-    cur: Line | None = None
-    last = ""  # the last physical line of `cur`: its length decides in `fixed` mode
+    parts: list[str] = []  # the current paragraph's lines and separators, joined when it ends
+    page = 0
+    last = ""  # the last physical line of the paragraph: its length decides in `fixed` mode
     last_page_blank = False
     for i, line in enumerate(lines):
         text = _squash(line.text)
@@ -117,29 +118,30 @@ def reflow(lines: list[Line], page_breaks: bool = False) -> list[Line]:
             if page_end:
                 last_page_blank = True
                 continue
-            if cur is not None:
-                out.append(cur)
-                cur = None
+            _flush(parts, page, out)
             continue
         if line.hard:
-            if cur is not None:
-                out.append(cur)
+            _flush(parts, page, out)
             out.append(Line(text, line.page, True, line.tag))
-            cur = None
             continue
-        if cur is not None and mode != "none" and _joins(last, text, mode, width):
-            cur = Line(_join(cur.text, text), cur.page)
-        elif cur is not None and mode == "none" and last_page_blank and _runs_on(last, text):
-            cur = Line(_join(cur.text, text), cur.page)  # a paragraph broken by a page end
+        if parts and mode != "none" and _joins(last, text, mode, width):
+            parts += [_separator("".join(parts[-3:]), text), text]
+        elif parts and mode == "none" and last_page_blank and _runs_on(last, text):
+            parts += [_separator("".join(parts[-3:]), text), text]  # a paragraph broken by a page end
         else:
-            if cur is not None:
-                out.append(cur)
-            cur = Line(text, line.page)
+            _flush(parts, page, out)
+            parts, page = [text], line.page
         last = text
         last_page_blank = False
-    if cur is not None:
-        out.append(cur)
+    _flush(parts, page, out)
     return out
+
+
+def _flush(parts: list[str], page: int, out: list[Line]) -> None:
+    """End the current paragraph (a list joined once: adding to a string was quadratic)."""
+    if parts:
+        out.append(Line("".join(parts), page))
+        parts.clear()
 
 
 def _joins(cur: str, nxt: str, mode: str, width: float) -> bool:
@@ -186,12 +188,14 @@ def _multi_line_blocks(texts: list[str]) -> float:
     return sum(1 for s in sizes if s > 1) / max(len(sizes), 1)
 
 
-def _join(a: str, b: str) -> str:
+def _separator(a: str, b: str) -> str:
+    """What goes between a paragraph ending in `a` and its next line `b`: nothing after a
+    hyphenated word ("KT-" + "XH", "Covid-" + "19") or before punctuation, else a space."""
     if a.endswith("-") and not a.endswith(" -") and a[-2:-1].isalnum():
-        return a + b  # "KT-" + "XH", "Covid-" + "19"
+        return ""
     if not _first_letter(b) and b[:1] in ".,;:)”":
-        return a + b
-    return f"{a} {b}"
+        return ""
+    return " "
 
 
 def _first_letter(s: str) -> str:

@@ -211,14 +211,16 @@ def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
 
 
 def _close(opened: list[_Open], length: int) -> list[Section]:
-    """Each section ends where the next section that is not its descendant starts."""
-    sections = []
-    for i, sec in enumerate(opened):
-        end = length
-        for later in opened[i + 1:]:
-            if later.path[: len(sec.path)] != sec.path:
-                end = later.start - 1 if later.start > 0 else later.start
-                break
-        sections.append(Section(path=sec.path, heading=sec.heading, kind=sec.kind,
-                                start=sec.start, end=max(end, sec.start)))
-    return sections
+    """Each section ends where the next section that is not its descendant starts.
+
+    The sections still open always form a chain (each a descendant of the one below it), so a
+    section closes the top of that stack down to its first ancestor: linear (a scan of the later
+    sections per section was quadratic: 40k articles took 6 s)."""
+    ends = [length] * len(opened)
+    stack: list[int] = []
+    for i, later in enumerate(opened):
+        while stack and later.path[: len(opened[stack[-1]].path)] != opened[stack[-1]].path:
+            ends[stack.pop()] = later.start - 1 if later.start > 0 else later.start
+        stack.append(i)
+    return [Section(path=sec.path, heading=sec.heading, kind=sec.kind, start=sec.start,
+                    end=max(end, sec.start)) for sec, end in zip(opened, ends)]
