@@ -8,7 +8,8 @@ single write slot of the app longer than that. The limits, each checked where it
   inflating, whatever its zip headers declare (`ingest.office`);
 - a .docx holds at most MAX_DOCX_PARAGRAPHS paragraphs;
 - HTML nests at most 255 elements deep and holds at most 1.5M tags (`ingest.html`);
-- the extracted text holds at most MAX_TEXT_CHARS characters (every format);
+- the extracted text holds at most MAX_TEXT_CHARS characters and MAX_TEXT_LINES lines (every
+  format);
 - a line without spaces is cut hard at the chunk maximum (`ingest.chunk`);
 - LibreOffice gets 25 s to convert a Word 97 .doc (`ingest.word97`).
 Not bounded by 30 s: the OCR of a scan (at most `Settings.ocr_max_pages` pages, about 0.7 s each).
@@ -25,6 +26,9 @@ from .errors import FileTooLarge
 # cut document would look complete. The largest real document of the development corpus holds
 # about 400 thousand characters; 5 million is a whole code of law, read in about 12 s.
 MAX_TEXT_CHARS = 5_000_000
+# Each line costs about 10 us in cleaning whatever its length: 2.4M one-digit lines took 26 s and
+# 970 MB. Real text averages 50-100 characters a line; a million lines of it is 50+ MB of text.
+MAX_TEXT_LINES = 1_000_000
 MAX_UNZIP_RATIO = 100  # real .docx files unpack to 7-11 times their size
 MAX_UNZIP_MB = 40  # lxml holds about 15 times the XML in memory: 40 MB -> about 600 MB
 MAX_DOCX_PARAGRAPHS = 300_000  # a 1,000-page document holds about 30 thousand
@@ -37,6 +41,15 @@ def check_text(chars: int, path: str | Path) -> None:
             path, f"over {MAX_TEXT_CHARS:,} characters of text (found {chars:,} or more); "
                   "split the document into several files",
             f"văn bản quá dài (hơn {vi_number(MAX_TEXT_CHARS)} ký tự), hãy tách thành nhiều tệp")
+
+
+def check_lines(text: str, path: str | Path) -> None:
+    """FileTooLarge when `text` holds over MAX_TEXT_LINES lines."""
+    lines = text.count("\n") + 1
+    if lines > MAX_TEXT_LINES:
+        raise FileTooLarge(
+            path, f"{lines:,} lines of text, over the {MAX_TEXT_LINES:,} limit",
+            f"văn bản có quá nhiều dòng ({vi_number(lines)} > {vi_number(MAX_TEXT_LINES)})")
 
 
 def vi_number(n: int) -> str:

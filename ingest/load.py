@@ -21,7 +21,7 @@ from .errors import (human_size, CorruptFile, DecodeFailure, EmptyDocument, File
                      NeedsOCR, UnsupportedFormat)
 from .layout import HARD
 from .legacy import best_share, decode, repair
-from .limits import check_text
+from .limits import check_lines, check_text
 from .ocr import IMAGE_FORMATS, OcrConfig, Progress
 from .types import RawDocument, Table
 
@@ -62,6 +62,7 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
         if fmt in ("txt", "md"):
             text = _text(data, path, reading)
             check_text(len(text), path)  # before the markdown reader's work
+            check_lines(text, path)
             if fmt == "md":
                 from .markdown import to_text
 
@@ -90,6 +91,7 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
         raise CorruptFile(path, f"cannot read this {fmt.upper()} file: {type(exc).__name__}: {exc}",
                           f"tệp {fmt.upper()} bị hỏng hoặc không đọc được") from exc
     check_text(len(text), path)  # tables are in the text, rendered
+    check_lines(text, path)
     if not any(tag in reading for tag in ("tcvn3", "vni", "viscii", "cp1258")):
         fixed = repair(text)  # a Word or HTML file typed in a legacy font
         if fixed.encoding:

@@ -60,6 +60,7 @@ CASES = {
     "line.md": (lambda f, g: no_space_line(f / "line.md", 5_000_000), "done", ""),
     "over-cap.txt": (lambda f, g: text_file(f / "over-cap.txt", "a" * 5_000_001), "refused", "FileTooLarge"),
     "lines.txt": (lambda f, g: lines_txt(f / "lines.txt", 200_000), "done", ""),
+    "2.4m-lines.txt": (lambda f, g: lines_txt(f / "2.4m-lines.txt", 2_400_000), "refused", "FileTooLarge"),
     "articles.txt": (lambda f, g: text_file(f / "articles.txt", "".join(
         f"Điều {i}. Quy định số {i}\n1. Khoản một của điều {i}.\na) Điểm a nội dung {i}.\n" for i in range(40_000))),
         "done", ""),
