@@ -82,7 +82,8 @@ class ExtractiveAnswerer(Answerer):
     @property
     def model(self) -> Model:
         if self._model is None:
-            self._model = load_model("hybrid" if self.embedder is not None else "lexical")
+            kind = "dense" if self.embedder is not None else "hybrid" if self.store.dense is not None else "lexical"
+            self._model = load_model(kind)
         return self._model
 
     def documents(self):

@@ -42,6 +42,7 @@ class Candidate:
     end: int
     rank: int  # the chunk's retrieval rank (MAX_CHUNKS + 4 when retrieval did not find it)
     retrieval: float  # the chunk's retrieval score relative to the best one (0 when not found)
+    cosine: float = 0.0  # the question's cosine with the chunk, from dense retrieval (0: not found)
     value: str = ""  # the fact to lead with ("Bế Thanh Tịnh", "ngày 11/12/2025")
     label: str = ""  # what the value is ("Người ký")
 
@@ -59,13 +60,14 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
     ranks = {h.chunk.id: i for i, h in enumerate(hits)}
     top = max((h.score for h in hits), default=0.0) or 1.0
     rel = {h.chunk.id: max(h.score, 0.0) / top for h in hits}
+    cosine = {h.chunk.id: max(h.cosine, 0.0) for h in hits}
     out: dict[tuple, Candidate] = {}
 
     def add(source, chunk, start, end, value="", label=""):
         if end <= start or chunk.kind == "recipients":
             return
         c = Candidate(source, chunk, start, end, ranks.get(chunk.id, MAX_CHUNKS + 4), rel.get(chunk.id, 0.0),
-                      value, label)
+                      cosine.get(chunk.id, 0.0), value, label)
         if c.key not in out or source != "unit":
             out[c.key] = c
 
@@ -132,9 +134,36 @@ def section_match(kind: str, number: str, path: tuple[str, ...]) -> bool:
 
 
 def _documents(q: Question, hits: list[Hit], store: Store) -> list[DocMeta]:
-    """The documents the question names; else those of the top chunks (best first)."""
+    """The documents the question names; else those of the top chunks (best first) and the
+    catalog's document best described by the question (its kind, issuer and title words)."""
     ids = list(q.doc_ids) or list(dict.fromkeys(h.chunk.doc_id for h in hits[:3]))
+    if not q.doc_ids:
+        stats = ev.corpus_stats(store)
+        scored = sorted(((described(q, m, stats), m.doc_id) for m in catalog_metas(store)), reverse=True)
+        if scored and scored[0][0] >= 0.5 and scored[0][1] not in ids:
+            ids.append(scored[0][1])
     return [m for m in (store.get(i) for i in ids) if m is not None]
+
+
+_METAS: dict[str, tuple[int, list[DocMeta]]] = {}
+
+
+def catalog_metas(store: Store) -> list[DocMeta]:
+    """Every document's metadata, read again only when the store changed."""
+    key, gen = str(store.folder), store.catalog.generation
+    if key not in _METAS or _METAS[key][0] != gen:
+        _METAS[key] = (gen, [d.meta for d in store.documents()])
+    return _METAS[key][1]
+
+
+def described(q: Question, meta: DocMeta | None, stats) -> float:
+    """The idf-weighted share of the question's keywords that name the document: its kind,
+    issuer, title, number and year ("nghị quyết của HĐND tỉnh về mức chi kỳ thi" describes one)."""
+    if meta is None or not q.keywords:
+        return 0.0
+    name = q.tokens(f"{meta.type} {meta.issuer} {meta.title} {meta.number} {meta.issued[:4]} {meta.place}")
+    weights = {k: stats.idf(k) for k in q.keywords}
+    return sum(w for k, w in weights.items() if q.matched(k, name)) / (sum(weights.values()) or 1.0)
 
 
 def _chunk_at(chunks: list[Chunk], pos: int) -> Chunk | None:

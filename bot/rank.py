@@ -10,12 +10,21 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
   unknown       share of the question's words the corpus never uses
   dense         cosine of question and candidate (units of the top chunks, cached by content)
   dense_rel     the same minus the best candidate's
+  cosine        the question's cosine with the candidate's chunk, from dense retrieval (free:
+                computed when retrieving; 0 where dense retrieval did not find the chunk)
+  cosine_rel    the same minus the best candidate's
   type          the candidate holds what is asked: a figure in the asked unit, an agency, a date …
   type_missing  something is asked and the candidate does not hold it
-  year          the question names a year that the candidate, its document title and dates lack
-  place         the question names a province that is not the candidate's document's
+  year          the question's years are nowhere in the candidate's context (its text, heading
+                path, its document's title and dates)
+  year_own      they are in its own text or heading path ("Kết quả năm 2025")
+  place         its document is known to be another province's (its issuer or title names one)
+  place_unknown the question's province is not in its context and its document's province is
+                unknown (no issuer found, or a national body): weighed, never a mismatch
   rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score
   doc           the candidate is in a document the question names (1), in another one (-1)
+  described     idf-weighted share of the question's words that name its document (kind,
+                issuer, title, number, year): a document called by description, not by number
   section       its section path holds a section the question names
   source_*      where it comes from (unit, meta, relation, target, task, section)
   length        log length of the quote
@@ -40,20 +49,23 @@ from ingest import text as vn
 from vectorstore.store import Store
 
 from . import evidence as ev
-from .candidates import Candidate, section_match
+from .candidates import Candidate, described, section_match
 from .question import Question
 
 RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
 SOURCES = ("unit", "meta", "relation", "target", "task", "section")
 FEATURES = ("coverage", "coverage_rel", "context", "pairs", "rare_missing", "unknown", "dense", "dense_rel",
-            "type", "type_missing", "year", "place", "rank", "retrieval", "doc", "section", "length") + tuple(
-    f"source_{s}" for s in SOURCES)
+            "cosine", "cosine_rel", "type", "type_missing", "year", "year_own", "place", "place_unknown", "rank",
+            "retrieval", "doc", "described", "section", "length") + tuple(f"source_{s}" for s in SOURCES)
 # The direction each feature may move the probability (the fit keeps each weight to its sign;
 # 0: either way). More of the question covered never counts against a candidate; a missing
 # asked type, an unknown word, another year or place never count for it.
 SIGNS = {"coverage": 1, "coverage_rel": 1, "context": 1, "pairs": 1, "rare_missing": -1, "unknown": -1,
-         "dense": 1, "dense_rel": 1, "type": 1, "type_missing": -1, "year": -1, "place": -1, "rank": 1,
-         "retrieval": 1, "doc": 1, "section": 1}
+         "dense": 1, "dense_rel": 1, "cosine": 1, "cosine_rel": 1, "type": 1, "type_missing": -1, "year": -1,
+         "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "described": 1,
+         "section": 1}
+# The features each kind of model does without (they are 0 where it runs).
+KINDS = {"dense": (), "hybrid": ("dense", "dense_rel"), "lexical": ("dense", "dense_rel", "cosine", "cosine_rel")}
 DENSE_CHUNKS, DENSE_MAX = 3, 32  # units embedded per question: from the top 3 chunks, at most 32
 
 _FIGURE = re.compile(r"(?<![\w/(.-])\d+(?:[.,]\d+)*\s*(?:%|[^\W\d_]+)|(?<![\d/.-])\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -76,14 +88,18 @@ class Model:
     threshold: float  # refuse when the best candidate's probability is below it
     multi: float  # a further candidate joins a list answer above this share of the best probability
     info: dict
+    booster: object = None  # gradient-boosted trees (lightgbm.Booster) in place of the weights
 
     def probability(self, x: np.ndarray) -> np.ndarray:
+        if self.booster is not None:
+            return eligible(np.asarray(self.booster.predict(x), dtype=np.float64), x)
         return eligible(1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias))), x)
 
 
 def eligible(p: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Probabilities with every candidate about another province than the one asked set to 0:
-    its text is never quoted for the province in question."""
+    """Probabilities with every candidate of a document known to be another province's than the
+    one asked set to 0: its text is never quoted for the province in question. An unknown place
+    is no mismatch (`_place`)."""
     p = p.copy()
     p[x[:, FEATURES.index("place")] > 0] = 0.0
     return p
@@ -91,13 +107,20 @@ def eligible(p: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def load_model(kind: str = "hybrid", path: Path = RANKER_FILE) -> Model:
-    """The fitted model: 'hybrid' (with the dense feature) or 'lexical' (no embedding model)."""
+    """The fitted model of one kind (KINDS): 'hybrid' (the default: retrieval's cosines),
+    'lexical' (no embedding model) or 'dense' (also each candidate's own cosine,
+    VNQA_ANSWER_DENSE)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if data.get("features") != list(FEATURES):
         raise ValueError(f"{path} was fitted on other features; run `python -m eval fit-ranker`")
     m = data["models"][kind]
-    return Model(np.array(m["weights"], dtype=np.float64), float(m["bias"]), float(m["threshold"]),
-                 float(m.get("multi", 0.8)), m.get("info", {}))
+    booster = None
+    if m.get("booster"):  # trees in a file beside ranker.json (lightgbm's text format)
+        import lightgbm  # noqa: PLC0415  (only a boosted model needs it)
+
+        booster = lightgbm.Booster(model_file=str(Path(path).parent / m["booster"]))
+    return Model(np.array(m.get("weights", []), dtype=np.float64), float(m.get("bias", 0.0)),
+                 float(m["threshold"]), float(m.get("multi", 0.8)), m.get("info", {}), booster)
 
 
 def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -> np.ndarray:
@@ -122,12 +145,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
         meta = metas[c.chunk.doc_id]
         holds = _holds(q, c)
         asked = bool(q.asks & {"figure", "agency", "when"}) or bool(q.meta_field)
-        known_years = set(_YEAR.findall(f"{text} {c.chunk.title}")) | (
-            set(_YEAR.findall(f"{meta.title} {meta.issued} {meta.effective}")) if meta else set())
-        year_miss = bool(q.years) and not {str(y) for y in q.years} <= known_years
         doc = 0.0 if not q.doc_ids else (1.0 if c.chunk.doc_id in q.doc_ids else -1.0)
-        home = vn.fold(f"{meta.place} {meta.issuer}") if meta else ""
-        place = float(bool(q.places) and not any(vn.fold(p) in home or vn.fold(p) in vn.fold(text) for p in q.places))
         section = 0.0
         if q.sections:
             section = float(all(section_match(kind, num, c.chunk.section_path) for kind, num in q.sections))
@@ -136,8 +154,9 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
             context[c.chunk.id] = sum(w for k, w in kw_idf.items() if q.matched(k, whole)) / total_idf
         rows.append([
             got / total_idf, 0.0, context[c.chunk.id], pairs, max(missing, default=0.0) / stats.max_idf, unknown,
-            dense[i], 0.0,
-            float(holds), float(asked and not holds), float(year_miss), place, 1.0 / (1 + c.rank), c.retrieval, doc,
+            dense[i], 0.0, c.cosine, 0.0,
+            float(holds), float(asked and not holds), *_year(q, c, meta), *_place(q, c, meta), 1.0 / (1 + c.rank),
+            c.retrieval, doc, described(q, meta, stats),
             section,
             math.log1p(len(text)) / 8.0] + [float(c.source == s) for s in SOURCES])
     x = np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
@@ -145,7 +164,47 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
         cov, dns = FEATURES.index("coverage"), FEATURES.index("dense")
         x[:, FEATURES.index("coverage_rel")] = x[:, cov] / max(x[:, cov].max(), 1e-9)
         x[:, FEATURES.index("dense_rel")] = x[:, dns] - x[:, dns].max()
+        cos = FEATURES.index("cosine")
+        x[:, FEATURES.index("cosine_rel")] = x[:, cos] - x[:, cos].max()
     return x
+
+
+def _year(q: Question, c: Candidate, meta) -> tuple[float, float]:
+    """(the question's years are nowhere in the candidate's context: its text, heading path and
+    document's title and dates; they are in its own text or heading path)."""
+    if not q.years:
+        return 0.0, 0.0
+    asked = {str(y) for y in q.years}
+    own = set(_YEAR.findall(f"{c.text} {c.chunk.title}"))
+    whole = own | (set(_YEAR.findall(f"{meta.title} {meta.issued} {meta.effective}")) if meta else set())
+    return float(not asked <= whole), float(asked <= own)
+
+
+def _place(q: Question, c: Candidate, meta) -> tuple[float, float]:
+    """(the document is another province's: its issuer or title names one; the question's province
+    is not named in the candidate's context and the document's is unknown: no issuer found, or a
+    national body's). An unknown place is never a mismatch; the model weighs it."""
+    if not q.places:
+        return 0.0, 0.0
+    asked = [vn.fold(p) for p in q.places]
+    home = vn.fold(f"{meta.issuer} {meta.title}") if meta else ""
+    context = f"{home} {vn.fold(meta.place) if meta else ''} {vn.fold(c.chunk.title)} {vn.fold(c.text)}"
+    if any(_named(p, context) for p in asked):
+        return 0.0, 0.0
+    if any(_named(vn.fold(p), home) for p in _provinces()):
+        return 1.0, 0.0
+    return 0.0, 1.0
+
+
+def _named(folded_place: str, folded_text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(folded_place)}(?!\w)", folded_text) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _provinces() -> tuple[str, ...]:
+    from .query import Domain
+
+    return Domain.load().provinces
 
 
 def _holds(q: Question, c: Candidate) -> bool:

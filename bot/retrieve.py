@@ -111,7 +111,8 @@ class HybridRetriever(Retriever):
             a = self.alpha_no_diacritics if q.no_diacritics else self.alpha
             fused = _convex(lexical, dense, a)
         best = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].order))[:k]
-        return [Hit(chunks[cid], fused[cid], "fused") for cid in best]
+        cosine = {h.chunk.id: h.score for h in dense}
+        return [Hit(chunks[cid], fused[cid], "fused", cosine.get(cid, 0.0)) for cid in best]
 
 
 def _rrf(lists: list[tuple[list[Hit], float]]) -> dict[str, float]:
@@ -171,8 +172,8 @@ class RerankingRetriever(Retriever):
         fused = [self.weight * c + (1 - self.weight) * b
                  for c, b in zip(_minmax(self._logits(q.text, head)), _minmax([h.score for h in head]))]
         order = sorted(range(len(head)), key=lambda i: -fused[i])
-        return ([Hit(head[i].chunk, fused[i], "reranked") for i in order]
-                + [Hit(h.chunk, -1.0 - n, h.source) for n, h in enumerate(tail)])[:k]
+        return ([Hit(head[i].chunk, fused[i], "reranked", head[i].cosine) for i in order]
+                + [Hit(h.chunk, -1.0 - n, h.source, h.cosine) for n, h in enumerate(tail)])[:k]
 
     def _logits(self, text: str, hits: list[Hit]) -> list[float]:
         # the id covers the document, section path and text; the title is part of the passage too

@@ -15,6 +15,8 @@
         ALQAC's free-text questions with gold answers: the default system beside the plain baseline
   fit-ranker [--out bot/data/ranker.json] [--report DIR] [--store-dir DIR]
         fit the answer ranker and its refusal threshold on the dev data (eval/fit_ranker.py)
+  ranker-variants [--out DIR] [--store-dir DIR] [--variants a,b]
+        answer-ranker models compared: dev cross-validation and the real test split (eval/ranker_variants.py)
   train-reranker --out DIR [--base MODEL] [--epochs N] [--negatives N] [--store-dir DIR]
         fine-tune a CrossEncoder on the benchmark's training questions (eval/reranker.py)
 Settings come from VNQA_* variables (e.g. VNQA_EMBED_MODEL=none for lexical-only).
@@ -96,6 +98,10 @@ def parser() -> argparse.ArgumentParser:
     fr.add_argument("--out", type=Path, default=PROJECT_ROOT / "bot" / "data" / "ranker.json")
     fr.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "ranker")
     fr.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
+    rv = sub.add_parser("ranker-variants", parents=[common], help="answer-ranker models compared (dev CV, test)")
+    rv.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "ranker")
+    rv.add_argument("--store-dir", type=Path, help="keep the stores here (default: a temp folder)")
+    rv.add_argument("--variants", type=_systems, help="comma-separated (default: all)")
     tr = sub.add_parser("train-reranker", parents=[common],
                         help="fine-tune a CrossEncoder on the benchmark's training questions")
     tr.add_argument("--out", type=Path, required=True, help="folder for the model (VNQA_RERANK_MODEL)")
@@ -157,6 +163,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[ranker] {kind}: threshold {m['threshold']:.2f}, cross-validated accuracy {i['cv_accuracy']:.3f}, "
                   f"false refusals {i['cv_false_refusal_rate']:.3f}, correct refusals {i['cv_refusal_recall']:.3f}")
         print(f"[ranker] wrote {args.out} and {args.report}/report.md")
+        return 0
+    if args.cmd == "ranker-variants":
+        from .fit_ranker import MODELS
+        from .ranker_variants import run_variants
+
+        results = run_variants(settings, args.out, args.store_dir, progress, tuple(args.variants or MODELS))
+        for r in results:
+            t = r["test"]
+            print(f"[variants] {r['kind']} {r['variant']}: dev accuracy {r['dev']['accuracy']:.3f}; test accuracy "
+                  f"{t['accuracy']:.3f}, answered right {t['answered_right']:.3f}, false refusals "
+                  f"{t['false_refusals']:.3f}, correct refusals {t['correct_refusals']:.3f}")
+        print(f"[variants] wrote {args.out}/variants.md")
         return 0
     if args.cmd == "real":
         from .real import RealConfig, run_real

@@ -9,7 +9,11 @@ group (at least half of them for a question of three or more facts). Unanswerabl
 give only negatives.
 
 Model: logistic regression on the features, each weight kept to the sign its feature means
-(`Logistic`; scipy). The threshold is chosen by
+(`Logistic`; scipy), one per kind (bot/rank.py KINDS: 'hybrid', the default with retrieval's
+cosines; 'lexical' without an embedding model; 'dense' with each candidate's own cosine).
+`Boosted` (LightGBM, monotone in the same directions) is compared beside it by
+`python -m eval ranker-variants`. The rows are cached by the answer path's source
+(eval/ranker_variants.py), so a fit after a variants run collects nothing. The threshold is chosen by
 leave-one-document-out cross-validation on the dev data: the one that maximises accuracy
 (an answerable question right when its best candidate is a positive above the threshold, an
 unanswerable one when the best is below). Writes bot/data/ranker.json and, in --report, the
@@ -25,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.rank import FEATURES, SIGNS, eligible
+from bot.rank import FEATURES, KINDS, SIGNS, eligible
 from ingest.settings import PROJECT_ROOT, Settings
 
 from . import match
@@ -91,10 +95,37 @@ class Logistic:
         return np.stack([1.0 - p, p], axis=1)
 
 
-def fit(rows: list[dict], c: float = 1.0) -> Logistic:
+class Boosted:
+    """Gradient-boosted trees (LightGBM, binary log-loss), each feature kept monotone in the
+    direction SIGNS gives, as the logistic weights are."""
+
+    def __init__(self, **params):
+        self.params = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
+                       "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0,
+                       "verbose": -1, "n_jobs": 2, "random_state": 0, **params}
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> Boosted:
+        from lightgbm import LGBMClassifier
+
+        signs = [SIGNS.get(f, 0) for f in FEATURES]
+        self.model = LGBMClassifier(monotone_constraints=signs, **self.params).fit(x, y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(x)
+
+
+MODELS = {
+    "logistic": lambda: Logistic([SIGNS.get(f, 0) for f in FEATURES]),
+    "boosted": lambda: Boosted(),
+    "boosted-small": lambda: Boosted(n_estimators=120, num_leaves=7, min_child_samples=40),
+}
+
+
+def fit(rows: list[dict], make=MODELS["logistic"]):
     xs = [r["x"] for r in rows if len(r["x"])]
     ys = [r["y"] for r in rows if len(r["x"])]
-    return Logistic([SIGNS.get(f, 0) for f in FEATURES], c).fit(np.vstack(xs), np.concatenate(ys))
+    return make().fit(np.vstack(xs), np.concatenate(ys))
 
 
 def decisions(model, rows: list[dict]) -> list[tuple[float, bool, bool]]:
@@ -123,14 +154,14 @@ def curve(dec: list[tuple[float, bool, bool]]) -> list[dict]:
     return out
 
 
-def cross_validated(rows: list[dict]) -> list[tuple[float, bool, bool]]:
+def cross_validated(rows: list[dict], make=MODELS["logistic"]) -> list[tuple[float, bool, bool]]:
     """Decisions for each document's questions by a model fitted without that document."""
     groups = sorted({r["group"] for r in rows})
     out = []
     for g in groups:
         train = [r for r in rows if r["group"] != g]
         test = [r for r in rows if r["group"] == g]
-        out.extend(decisions(fit(train), test))
+        out.extend(decisions(fit(train, make), test))
     return out
 
 
@@ -146,18 +177,23 @@ def reliability(dec: list[tuple[float, bool, bool]], bins: int = 10) -> list[dic
     return out
 
 
-def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None, progress: bool = True) -> dict:
+def collect_corpora(settings: Settings, store_dir: Path | None, progress: bool = True,
+                    names: tuple[str, ...] = ("real-dev", "bundled")) -> list[dict]:
+    """Rows (features, labels, group) of the named corpora: 'real-dev' / 'real-test' (a split of
+    the real-document QA set, its documents in one store) and 'bundled' (the project's set)."""
     from bot.service import build_bot
 
     from .dataset import DEFAULT_DATASET, load_dataset
     from .real import RealConfig, split_files, split_items
     from .systems import make_context
 
-    started = time.perf_counter()
     rows = []
-    corpora = [("real-dev", tuple(RealConfig.corpus / f for f in split_files("dev")), split_items("dev")),
-               ("bundled", (), load_dataset(DEFAULT_DATASET))]
-    for name, paths, items in corpora:
+    for name in names:
+        if name == "bundled":
+            paths, items = (), load_dataset(DEFAULT_DATASET)
+        else:
+            split = name.split("-", 1)[1]
+            paths, items = tuple(RealConfig.corpus / f for f in split_files(split)), split_items(split)
         ctx = make_context(settings, store_dir / name if store_dir else None, progress, paths)
         try:
             store = ctx.store(dense=ctx.embedder() is not None)
@@ -168,11 +204,18 @@ def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None,
             rows.extend(got)
         finally:
             ctx.close()
-    dense = [FEATURES.index("dense"), FEATURES.index("dense_rel")]
-    lexical_rows = [{**r, "x": _without(r["x"], dense)} for r in rows]
+    return rows
+
+
+def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None, progress: bool = True) -> dict:
+    started = time.perf_counter()
+    from .ranker_variants import DEV as corpora, load_rows
+
+    rows = [r for rs in load_rows(settings, store_dir, report, progress, corpora).values() for r in rs]
     data = {"features": list(FEATURES), "models": {}}
     full = {"features": list(FEATURES), "models": {}}
-    for kind, part in (("hybrid", rows), ("lexical", lexical_rows)):
+    for kind, dropped in KINDS.items():
+        part = [{**r, "x": _without(r["x"], [FEATURES.index(f) for f in dropped])} for r in rows]
         model = fit(part)
         cv = cross_validated(part)
         trade = curve(cv)
@@ -184,7 +227,7 @@ def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None,
                           "cv_accuracy": round(best["accuracy"], 4),
                           "cv_false_refusal_rate": round(best["false_refusal_rate"], 4),
                           "cv_refusal_recall": round(best["refusal_recall"], 4),
-                          "data": [name for name, _, _ in corpora]}}
+                          "data": list(corpora)}}
         data["models"][kind] = entry
         full["models"][kind] = {**entry, "tradeoff": trade, "reliability": reliability(cv)}
     data["seconds"] = full["seconds"] = round(time.perf_counter() - started)

@@ -8,6 +8,7 @@ can declare any uncompressed size, true or not.
 from __future__ import annotations
 
 import os
+import re
 import random
 import struct
 import subprocess
@@ -126,8 +127,32 @@ class Run:
     peak_mb: float
 
 
+# A Python child reports its own peak RSS (VmHWM of its memory after exec) at exit. ru_maxrss of
+# wait4 is no measure here: Linux carries the forking parent's peak across exec, so a child of a
+# test process that has loaded models would report the parent's 1.6 GB.
+_PEAK = r"""
+import atexit, runpy, sys
+def _peak():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                print("VNQA_PEAK_KB=" + line.split()[1], file=sys.stderr, flush=True)
+atexit.register(_peak)
+flag, what, *rest = sys.argv[1:]
+if flag == "-m":
+    sys.argv = [what, *rest]
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(what, "<child>", "exec"), {"__name__": "__main__"})
+"""
+
+
 def run_measured(args: list[str], timeout: float, env: dict | None = None) -> Run:
-    """Run a child; its wall time and its own peak RSS (ru_maxrss of wait4), killed at `timeout`."""
+    """Run a child; its wall time and its own peak RSS, killed at `timeout`. A Python child
+    (`python -m …` or `python -c …`) reports its peak itself (`_PEAK`); another gets ru_maxrss."""
+    if args[0] == sys.executable and args[1:2] in (["-m"], ["-c"]):
+        args = [sys.executable, "-c", _PEAK, *args[1:]]
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"vnqa-hostile-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{out_path}.out", "w+") as out, open(f"{out_path}.err", "w+") as err:
         start = time.perf_counter()
@@ -149,8 +174,10 @@ def run_measured(args: list[str], timeout: float, env: dict | None = None) -> Ru
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        run = Run(None if killed.is_set() else proc.returncode, out.read(), err.read(), seconds,
-                  usage.ru_maxrss / 1024)
+        stderr = err.read()
+        reported = re.findall(r"^VNQA_PEAK_KB=(\d+)$", stderr, re.M)
+        peak_kb = int(reported[-1]) if reported else usage.ru_maxrss
+        run = Run(None if killed.is_set() else proc.returncode, out.read(), stderr, seconds, peak_kb / 1024)
     for suffix in (".out", ".err"):
         Path(f"{out_path}{suffix}").unlink(missing_ok=True)
     return run

@@ -256,3 +256,21 @@ def test_cli_replace_needs_the_flag_and_writes_are_audited(tmp_path):
     me = f"cli:{getpass.getuser()}"
     assert audit == [(me, "remove", "removed"), (me, "upload", "updated"), (me, "upload", "unconfirmed"),
                      (me, "upload", "added")]
+
+
+def test_an_unchanged_file_is_recognised_by_its_bytes_before_it_is_read(lexical_settings, tmp_path, monkeypatch):
+    """A store indexed before file hashes were kept learns them on the next unchanged upload;
+    from then on the same bytes are 'unchanged' without being read again."""
+    import ingest.service as service
+
+    store = Store(lexical_settings.store)
+    index_files(store, [BUNDLED], lexical_settings, progress=False)
+    store.catalog._db.execute("UPDATE documents SET file_sha256=''")  # an older store
+    assert [r.status for r in index_files(store, [BUNDLED], lexical_settings, progress=False).results] == ["unchanged"]
+
+    def never(*args, **kwargs):
+        raise AssertionError("an unchanged file was read again")
+
+    monkeypatch.setattr(service, "process_file", never)
+    again = index_files(store, [BUNDLED], lexical_settings, progress=False)
+    assert [r.status for r in again.results] == ["unchanged"] and again.results[0].sha256

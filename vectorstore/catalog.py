@@ -116,6 +116,10 @@ class Catalog:
                                (sha256,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def set_file_sha(self, doc_id: str, file_sha256: str) -> None:
+        """Record the bytes an indexed document was (re)read from (its text unchanged)."""
+        self._db.execute("UPDATE documents SET file_sha256=? WHERE doc_id=?", (file_sha256, doc_id))
+
     def get(self, doc_id: str) -> DocMeta | None:
         row = self._db.execute(f"SELECT {_COLS} FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _meta(row) if row else None

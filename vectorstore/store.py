@@ -160,6 +160,8 @@ class Store:
         with self._write_lock():
             same = self.catalog.find_by_sha(meta.sha256)
             if same is not None and same.doc_id == meta.doc_id and _same_file(same.source, meta.source):
+                if file_sha256:  # the next upload of these bytes is recognised before it is read
+                    self.catalog.set_file_sha(meta.doc_id, file_sha256)
                 return "unchanged"
             if same is not None:  # the same text under another name
                 raise DuplicateDocument(meta.source, same.doc_id, same.source)
@@ -271,7 +273,8 @@ class Store:
     def _hits(self, found: list[tuple[str, float]], source: str) -> list[Hit]:
         """Chunks from the catalog (the truth): vectors without a committed chunk are skipped."""
         chunks = {c.id: c for c in self.catalog.chunks(ids=[cid for cid, _ in found])}
-        return [Hit(chunks[cid], score, source) for cid, score in found if cid in chunks]
+        return [Hit(chunks[cid], score, source, score if source == "dense" else 0.0)
+                for cid, score in found if cid in chunks]
 
     def close(self) -> None:
         self.catalog.close()

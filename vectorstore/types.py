@@ -12,6 +12,7 @@ class Hit:
     chunk: Chunk
     score: float
     source: str  # lexical | dense | fused | reranked
+    cosine: float = 0.0  # the question's cosine with the chunk when dense retrieval found it
 
 
 @dataclass(frozen=True)

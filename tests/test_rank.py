@@ -1,0 +1,101 @@
+"""The ranker's context features (bot/rank.py): a question's province and years are matched
+against the candidate's whole context, and an unknown fact is never a mismatch; a document
+called by description is recognised (real underthesea, the project's domain table)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.candidates import Candidate, described
+from bot.evidence import CorpusStats
+from bot.question import analyse
+from bot.rank import FEATURES, _place, _year, eligible
+from ingest.types import Chunk, DocMeta
+
+
+def candidate(text: str, path: tuple[str, ...] = ("Điều 1",), doc_id: str = "d") -> Candidate:
+    chunk = Chunk(id=f"{doc_id}-1", doc_id=doc_id, number="", section_path=path, order=0, start=0,
+                  end=len(text), text=text)
+    return Candidate("unit", chunk, 0, len(text), 0, 1.0)
+
+
+FIGURE = "Tỷ lệ hộ nghèo giảm còn 8,5%."
+QUESTION = analyse("Tỷ lệ hộ nghèo của tỉnh Cao Bằng năm 2025 là bao nhiêu?")
+
+
+def test_the_question_reads_its_province_and_year():
+    assert QUESTION.places == ("Cao Bằng",) and QUESTION.years == (2025,)
+
+
+def test_an_unknown_place_is_no_mismatch_and_is_never_zeroed():
+    blank = DocMeta("d")  # a reader that found neither issuer nor place
+    national = DocMeta("d", issuer="BỘ TÀI CHÍNH", place="Hà Nội", title="Hướng dẫn quản lý kinh phí")
+    assert _place(QUESTION, candidate(FIGURE), blank) == (0.0, 1.0)  # (another province, unknown)
+    assert _place(QUESTION, candidate(FIGURE), national) == (0.0, 1.0)
+    x = np.zeros((1, len(FEATURES)))
+    x[0, FEATURES.index("place_unknown")] = 1.0
+    assert eligible(np.array([0.7]), x)[0] == 0.7
+
+
+def test_a_known_other_province_is_a_mismatch_and_its_text_is_never_chosen():
+    other = DocMeta("d", issuer="HỘI ĐỒNG NHÂN DÂN TỈNH LẠNG SƠN", place="Lạng Sơn")
+    assert _place(QUESTION, candidate(FIGURE), other) == (1.0, 0.0)
+    x = np.zeros((2, len(FEATURES)))
+    x[0, FEATURES.index("place")] = 1.0
+    assert list(eligible(np.array([0.9, 0.4]), x)) == [0.0, 0.4]
+
+
+def test_the_province_counts_where_the_context_names_it():
+    assert _place(QUESTION, candidate(FIGURE, ("Điều 1", "Tình hình tỉnh Cao Bằng")), DocMeta("d")) == (0.0, 0.0)
+    assert _place(QUESTION, candidate(FIGURE), DocMeta("d", issuer="UBND TỈNH CAO BẰNG")) == (0.0, 0.0)
+    assert _place(QUESTION, candidate("Tỉnh Cao Bằng giảm tỷ lệ hộ nghèo."), DocMeta("d")) == (0.0, 0.0)
+    assert _place(analyse("Tỷ lệ hộ nghèo là bao nhiêu?"), candidate(FIGURE), DocMeta("d")) == (0.0, 0.0)
+
+
+def test_years_are_matched_against_text_headings_and_document():
+    meta = DocMeta("d", issued="2025-12-11", title="Về kế hoạch năm 2026")
+    # (nowhere in the context, in the candidate's own text or headings)
+    assert _year(QUESTION, candidate(FIGURE, ("Điều 1", "Kết quả năm 2025")), meta) == (0.0, 1.0)
+    assert _year(QUESTION, candidate(FIGURE), meta) == (0.0, 0.0)  # only the document's date says 2025
+    assert _year(QUESTION, candidate("Năm 2024 tỷ lệ hộ nghèo là 9%."), DocMeta("d")) == (1.0, 0.0)
+    assert _year(analyse("Tỷ lệ hộ nghèo là bao nhiêu?"), candidate(FIGURE), meta) == (0.0, 0.0)
+
+
+def test_a_document_called_by_description_is_recognised():
+    chunks = [Chunk(id=str(i), doc_id="d", number="", section_path=(), order=i, start=0, end=len(t), text=t)
+              for i, t in enumerate(["Mức chi cho kỳ thi tốt nghiệp trung học phổ thông.",
+                                     "Người ký quyết định là Chủ tịch.", "Kinh phí ngân sách tỉnh bảo đảm."])]
+    stats = CorpusStats(chunks)
+    exams = DocMeta("a", type="Nghị quyết", issuer="HĐND TỈNH VĨNH LONG", title="Quy định mức chi tổ chức các kỳ thi")
+    budget = DocMeta("b", type="Thông tư", issuer="BỘ TÀI CHÍNH", title="Hướng dẫn quản lý kinh phí")
+    q = analyse("Nghị quyết của HĐND tỉnh về mức chi các kỳ thi do ai ký?")
+    assert q.doc_ids == ()  # no number: not resolved by reference
+    assert described(q, exams, stats) >= 0.5 > described(q, budget, stats)
+    folded = analyse("nghi quyet cua hdnd tinh ve muc chi cac ky thi do ai ky")
+    assert described(folded, exams, stats) >= 0.5 > described(folded, budget, stats)
+
+
+def test_ranker_variants_are_compared_on_dev_folds_and_scored_on_test():
+    """eval ranker-variants on synthetic rows where one feature decides: both model families
+    find it (dev cross-validation picks the threshold, the test split is only scored)."""
+    from eval.ranker_variants import compare
+
+    rng = np.random.default_rng(0)
+    cov = FEATURES.index("coverage")
+
+    def rows(n: int, split: str) -> list[dict]:
+        out = []
+        for i in range(n):
+            answerable = i % 4 != 0
+            x = rng.uniform(0.0, 0.3, (6, len(FEATURES)))
+            x[:, FEATURES.index("place")] = 0.0
+            y = np.zeros(6)
+            if answerable:
+                x[i % 6, cov], y[i % 6] = 0.95, 1.0
+            out.append({"x": x, "y": y, "item": {"answerable": answerable}, "group": f"{split}:{i % 5}"})
+        return out
+
+    results = compare({"dev": rows(80, "dev"), "test": rows(40, "test")}, ("logistic", "boosted"), ("lexical",))
+    assert [r["variant"] for r in results] == ["logistic", "boosted"]
+    for r in results:
+        assert r["test"]["n"] == 40 and r["test"]["accuracy"] >= 0.95 and r["dev"]["accuracy"] >= 0.95
