@@ -18,7 +18,8 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
   year          the question's years are nowhere in the candidate's context (its text, heading
                 path, its document's title and dates)
   year_own      they are in its own text or heading path ("Kết quả năm 2025")
-  place         its document is known to be another province's (its issuer or title names one)
+  place         it is known to be another province's: its document's issuer or title, or its own
+                text or headings, name another province and not the one asked
   place_unknown the question's province is not in its context and its document's province is
                 unknown (no issuer found, or a national body): weighed, never a mismatch
   rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score
@@ -181,9 +182,10 @@ def _year(q: Question, c: Candidate, meta) -> tuple[float, float]:
 
 
 def _place(q: Question, c: Candidate, meta) -> tuple[float, float]:
-    """(the document is another province's: its issuer or title names one; the question's province
-    is not named in the candidate's context and the document's is unknown: no issuer found, or a
-    national body's). An unknown place is never a mismatch; the model weighs it."""
+    """(another province's: the question's province is not in the candidate's context, and its
+    document's issuer or title, or its own text or headings, name another one; the document's
+    province is unknown: no issuer found, or a national body's, and the candidate names none).
+    An unknown place is never a mismatch; the model weighs it."""
     if not q.places:
         return 0.0, 0.0
     asked = [vn.fold(p) for p in q.places]
@@ -191,9 +193,17 @@ def _place(q: Question, c: Candidate, meta) -> tuple[float, float]:
     context = f"{home} {vn.fold(meta.place) if meta else ''} {vn.fold(c.chunk.title)} {vn.fold(c.text)}"
     if any(_named(p, context) for p in asked):
         return 0.0, 0.0
-    if any(_named(vn.fold(p), home) for p in _provinces()):
+    own = f"{c.chunk.title} {c.text}".lower()  # accented: "Lạng Sơn là" names no "Sơn La"
+    if any(_named(vn.fold(p), home) for p in _provinces()) or _any_province().search(own):
         return 1.0, 0.0
     return 0.0, 1.0
+
+
+@functools.lru_cache(maxsize=1)
+def _any_province() -> re.Pattern:
+    """Any province's name, lower-cased with its diacritics, as a whole word."""
+    names = sorted({p.lower() for p in _provinces()}, key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, names))})(?!\w)")
 
 
 def _named(folded_place: str, folded_text: str) -> bool:

@@ -40,6 +40,8 @@ def test_an_unknown_place_is_no_mismatch_and_is_never_zeroed():
 def test_a_known_other_province_is_a_mismatch_and_its_text_is_never_chosen():
     other = DocMeta("d", issuer="HỘI ĐỒNG NHÂN DÂN TỈNH LẠNG SƠN", place="Lạng Sơn")
     assert _place(QUESTION, candidate(FIGURE), other) == (1.0, 0.0)
+    national = DocMeta("d", issuer="THỦ TƯỚNG CHÍNH PHỦ")
+    assert _place(QUESTION, candidate("Tại thành phố Hà Nội, tỷ lệ hộ nghèo giảm 2%."), national) == (1.0, 0.0)
     x = np.zeros((2, len(FEATURES)))
     x[0, FEATURES.index("place")] = 1.0
     assert list(eligible(np.array([0.9, 0.4]), x)) == [0.0, 0.4]
