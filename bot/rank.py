@@ -194,15 +194,15 @@ def _place(q: Question, c: Candidate, meta) -> tuple[float, float]:
     if any(_named(p, context) for p in asked):
         return 0.0, 0.0
     own = f"{c.chunk.title} {c.text}".lower()  # accented: "Lạng Sơn là" names no "Sơn La"
-    if any(_named(vn.fold(p), home) for p in _provinces()) or _any_province().search(own):
+    if _any_province(folded=True).search(home) or _any_province(folded=False).search(own):
         return 1.0, 0.0
     return 0.0, 1.0
 
 
-@functools.lru_cache(maxsize=1)
-def _any_province() -> re.Pattern:
-    """Any province's name, lower-cased with its diacritics, as a whole word."""
-    names = sorted({p.lower() for p in _provinces()}, key=len, reverse=True)
+@functools.lru_cache(maxsize=2)
+def _any_province(folded: bool) -> re.Pattern:
+    """Any province's name as a whole word: folded, or lower-cased with its diacritics."""
+    names = sorted({vn.fold(p) if folded else p.lower() for p in _provinces()}, key=len, reverse=True)
     return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, names))})(?!\w)")
 
 

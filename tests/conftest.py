@@ -49,3 +49,12 @@ def gemma_settings(tmp_path) -> Settings:
                     "bash ../shared/tools/provision-embeddinggemma.sh")
     # The embedding cache is shared across tests (and runs): vectors depend only on the text.
     return Settings(store=tmp_path / "store", embed_model=GEMMA)
+
+
+@pytest.fixture(scope="session")
+def base_store(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once (lexical-only), shared by the app and admin tests, which
+    use copies of it."""
+    from .app_server import build_store
+
+    return build_store(tmp_path_factory.mktemp("base") / "store")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from ingest.settings import PROJECT_ROOT
-from tests.app_server import AppServer, build_store, copy_store, lexical_settings, write_accounts
+from tests.app_server import AppServer, copy_store, lexical_settings, write_accounts
 from tests.fixtures import BUNDLED
 from tests.test_app import DTI, FAKE_DOC, fake_doc, no_progress, random_pdf
 
@@ -29,11 +29,6 @@ BEES = "Mỗi hộ nuôi ong được hỗ trợ tối đa bao nhiêu thùng?"
 
 
 # ---------------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def base_store(tmp_path_factory) -> Path:
-    return build_store(tmp_path_factory.mktemp("admin-base") / "store")
-
-
 @pytest.fixture(scope="module")
 def server(base_store, tmp_path_factory):
     """The app with one official's account."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import PROJECT_ROOT
-from tests.app_server import AppServer, app_env, build_store, copy_store, lexical_settings
+from tests.app_server import AppServer, app_env, copy_store, lexical_settings
 
 DTI = "Chỉ tiêu DTI năm 2026 là gì?"
 FAKE_DOC = """HỘI ĐỒNG NHÂN DÂN
@@ -36,12 +36,6 @@ Nguyễn Văn Thử
 
 
 # ---------------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def base_store(tmp_path_factory) -> Path:
-    """The bundled corpus indexed once (lexical-only); tests use copies of it."""
-    return build_store(tmp_path_factory.mktemp("base") / "store")
-
-
 @pytest.fixture(scope="module")
 def server(base_store, tmp_path_factory):
     store = copy_store(base_store, tmp_path_factory.mktemp("served") / "store")
