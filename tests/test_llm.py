@@ -22,7 +22,7 @@ from bot.types import Answer
 from bot.verify import figures, key_figures, verify
 from ingest.service import index_files
 from ingest.settings import Settings
-from bot.local_llm import DEFAULT_GGUF, PROVISION, free_port, local_llm_server
+from bot.local_llm import free_port
 from vectorstore.store import Store
 
 GRDP = "GRDP bình quân đầu người năm 2026 là bao nhiêu?"
@@ -323,14 +323,7 @@ def test_stream_answer_of_the_extractive_answerer_yields_only_the_answer(extract
 
 
 # ------------------------------------------------------------------------------ real model
-@pytest.fixture(scope="session")
-def local_llm_url():
-    if not DEFAULT_GGUF.is_file():
-        pytest.skip(f"local LLM not provisioned: {DEFAULT_GGUF} is missing (run `{PROVISION}`)")
-    with local_llm_server(DEFAULT_GGUF, n_ctx=4096, n_threads=2) as url:
-        yield url
-
-
+# local_llm_url (conftest): the local GGUF served once per session, shared with test_eval.
 @pytest.mark.slow
 def test_real_local_llm_answers_are_verified_or_fall_back(extractive, local_llm_url):
     chat = chat_model(Settings(llm_base_url=local_llm_url, llm_timeout_s=600))

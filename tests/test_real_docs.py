@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import pytest
 
-from eval.real import REAL_DATA, RealConfig
+from eval.real import REAL_DATA
 from eval.truth import chunk_quality, load_truth, meta_report
 from ingest.errors import IngestError
-from ingest.pipeline import process_file
 from ingest.settings import Settings
 
-CORPUS = RealConfig.corpus
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the development corpus {CORPUS} is not here")
+from .conftest import REAL_CORPUS as CORPUS
+from .conftest import needs_real_corpus
+
+pytestmark = needs_real_corpus
 SETTINGS = Settings(embed_model="none")
 
 
 @pytest.fixture(scope="module")
-def docs():
+def docs(real_reads):
+    """The documents of the truth table, from the session's one reading of the corpus."""
     out = {}
     for row in load_truth(REAL_DATA / "truth.jsonl", "all"):
-        out[row["file"]] = process_file(CORPUS / row["file"], SETTINGS)
+        doc = real_reads[CORPUS / row["file"]]
+        if isinstance(doc, Exception):
+            raise doc
+        out[row["file"]] = doc
     return out
 
 
@@ -128,14 +133,14 @@ def test_another_copy_of_a_document_keeps_the_better_text(tmp_path):
     assert store.documents()[0].meta.source == str(good)
 
 
-def test_every_real_file_is_read_or_refused_with_a_reason():
-    for path in sorted(CORPUS.iterdir()):
-        if path.name == "SOURCES.md":
-            continue
-        try:
-            process_file(path, SETTINGS)
-        except IngestError as e:
-            assert path.name in str(e) and e.user_message
+def test_every_real_file_is_read_or_refused_with_a_reason(real_reads):
+    files = sorted(p for p in CORPUS.iterdir() if p.name != "SOURCES.md" and p.is_file())
+    assert files and sorted(real_reads) == files  # the session read every file, once
+    for path, doc in real_reads.items():
+        if isinstance(doc, IngestError):
+            assert path.name in str(doc) and doc.user_message
+        else:
+            assert doc.chunks and doc.clean.text.strip(), path.name
 
 
 # ----------------------------------------------------------- answers across documents loaded together
