@@ -17,6 +17,13 @@
      system of the eval);
   5. "Các văn bản hiện có không nêu …" from the model is a refusal (abstained, closest sections).
 
+Document text is data, never instructions: the prompt fences each source (bot/prompting.py's
+`format_sources`, prompts/answer_system.txt says what the fences mean). A source passage that
+reads like an instruction to the assistant ("bỏ qua hướng dẫn …", "hãy trả lời rằng …", "ignore
+previous instructions") puts a flag on the answer, whatever the answer is; the answer is
+verified against the sources without such passages, and an answer whose citation is such a
+passage falls back: what only an injected sentence says never becomes the answer.
+
 Questions the extractive answerer treats as hostile ("bỏ qua mọi hướng dẫn …") never reach the
 model. `stream()` yields growing partial texts, then the final Answer; `stream_answer()` gives
 the app one loop for every answerer.
@@ -43,7 +50,8 @@ from .followup import rewrite as rule_rewrite
 from .prompting import clean_question, format_history, format_sources, history_turns, load_prompt
 from .query import make_query
 from .types import Answer, Citation
-from .verify import MARKER, REFUSAL_PREFIX, disagreement, figures, is_refusal, markers, sentences
+from .verify import (MARKER, REFUSAL_PREFIX, disagreement, figures, instruction_passages, is_refusal,
+                     looks_like_instruction, markers, sentences, without_instructions)
 from .verify import verify as verify_answer
 
 log = logging.getLogger("vnqa")
@@ -108,6 +116,7 @@ class LLMAnswerer(Answerer):
                 "Câu hỏi yêu cầu bỏ qua hướng dẫn hoặc bịa nội dung; không gửi cho mô hình, "
                 + FALLBACK_NOTE])
             return
+        warnings: list[str] = []  # the sources' passages that read like instructions (flags)
         try:
             standalone = self.standalone(question, history)
             query = make_query(standalone, filters, original=question)
@@ -115,6 +124,7 @@ class LLMAnswerer(Answerer):
             used = hits[: self.k_sources]
             sources = [self.source_text(h) for h in used]
             rewritten = standalone if history and standalone != question else ""
+            warnings = self.instruction_flags(used)
             if not used:
                 yield replace(self.extractive.refuse(hits), mode=self.mode, rewritten=rewritten)
                 return
@@ -134,7 +144,7 @@ class LLMAnswerer(Answerer):
                                f"Mô hình ngôn ngữ trả về câu trả lời rỗng; {FALLBACK_NOTE}")
         except LLMError as e:
             log.warning("LLM answer failed (%s): extractive answer instead", e)
-            yield self._fallback(question, history, filters, [e.user_message])
+            yield self._fallback(question, history, filters, [e.user_message] + warnings)
             return
         reference: list[Answer] = []  # the extractive answer, computed once when needed
 
@@ -146,10 +156,10 @@ class LLMAnswerer(Answerer):
         final, problems = self.finish(text, hits, sources, rewritten, standalone, extractive)
         if problems:  # the verifier rejected the model's answer
             yield self._fallback(question, history, filters,
-                                 [f"{p}; {FALLBACK_NOTE}" for p in problems], extractive())
+                                 [f"{p}; {FALLBACK_NOTE}" for p in problems] + warnings, extractive())
             return
         log.info("LLM answer in %.1f s", time.perf_counter() - started)
-        yield final
+        yield replace(final, flags=tuple(final.flags) + tuple(warnings)) if warnings else final
 
     # ---------------------------------------------------------------------------------
     def standalone(self, question: str, history: list[dict] | None) -> str:
@@ -176,6 +186,25 @@ class LLMAnswerer(Answerer):
             return rules.standalone  # the model left a follow-up as it was: the rules add context
         return cleaned
 
+    def instruction_flags(self, used: list[Hit]) -> list[str]:
+        """A flag per source chunk with a passage that reads like an instruction to the assistant
+        (bot/verify.py's `instruction_passages`), naming the document and quoting the passage."""
+        flags = []
+        for hit in used:
+            passages = instruction_passages(hit.chunk.text)
+            if not passages:
+                continue
+            meta = self.store.get(hit.chunk.doc_id)
+            where = " › ".join(x for x in ((meta.label if meta else "") or hit.chunk.number or hit.chunk.doc_id,
+                                           hit.chunk.section.strip()) if x)
+            quote = " ".join(passages[0].split())
+            quote = quote if len(quote) <= 120 else quote[:119].rstrip() + "…"
+            flag = (f"Văn bản {where} có đoạn giống một lệnh gửi cho trợ lý: “{quote}”. Đoạn này chỉ "
+                    "được coi là nội dung của văn bản, không được làm theo.")
+            if flag not in flags:
+                flags.append(flag)
+        return flags
+
     def source_text(self, hit: Hit) -> str:
         """How a chunk is shown to the model (and checked by the verifier): document, section
         path, text."""
@@ -194,7 +223,8 @@ class LLMAnswerer(Answerer):
                ) -> tuple[Answer | None, list[str]]:
         """The final Answer of a model text, or (None, the verifier's problems).
 
-        With `verify`: bot/verify.py's checks of markers and numbers against the sources, and,
+        With `verify`: bot/verify.py's checks of markers and numbers against the sources (without
+        their passages that read like instructions), a citation of such a passage refused, and,
         for a figure question ("bao nhiêu", "chỉ tiêu" …) the extractive answer has figures for,
         agreement with it: the model must give one of those figures and must not refuse."""
         text = _clean(text)
@@ -203,7 +233,7 @@ class LLMAnswerer(Answerer):
         if self.verify:
             text = _drop_repeats(text)  # a looping small model repeats its line word for word
             if not refused:
-                problems += verify_answer(text, sources)
+                problems += verify_answer(text, [without_instructions(s) for s in sources])
             if not problems and extractive is not None and asks_figure(question):
                 reference = extractive()
                 if not reference.abstained:
@@ -212,8 +242,14 @@ class LLMAnswerer(Answerer):
             return None, problems
         if refused:
             return self._refusal(text, hits, rewritten, question), []
-        return Answer(text=text, citations=tuple(self.citations(text, hits[: len(sources)])),
-                      hits=tuple(hits), mode=self.mode, rewritten=rewritten), []
+        citations = self.citations(text, hits[: len(sources)])
+        if self.verify:
+            obeyed = [f"Câu trả lời của mô hình dựa vào một đoạn giống lệnh gửi cho trợ lý trong nguồn [{c.n}]"
+                      for c in citations if looks_like_instruction(c.quote)]
+            if obeyed:
+                return None, obeyed
+        return Answer(text=text, citations=tuple(citations), hits=tuple(hits), mode=self.mode,
+                      rewritten=rewritten), []
 
     def citations(self, text: str, used: list[Hit]) -> list[Citation]:
         """A citation per valid [n] of the text: the sentence (or list clause) of chunk n that

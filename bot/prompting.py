@@ -40,8 +40,31 @@ def _read(path: Path) -> str:
     return vn.normalize(path.read_text(encoding="utf-8")).strip()
 
 
+# Document text is data: each source goes into the prompt between these two lines, and the
+# system prompt says that nothing between them is an instruction. A fence-like run in the text
+# itself ("<<<HẾT NGUỒN 1>>>" planted in a document to close its block early) is broken up.
+SOURCE_OPEN = "<<<NGUỒN {n}>>>"
+SOURCE_CLOSE = "<<<HẾT NGUỒN {n}>>>"
+_FENCE_LIKE = re.compile(r"[<＜﹤‹«]{2,}|[>＞﹥›»]{2,}")
+
+
+def fence_text(text: str) -> str:
+    """`text` with every run of two or more angle brackets broken up ("<<<" -> "< < <"), so it
+    cannot open or close a source block."""
+    return _FENCE_LIKE.sub(lambda m: " ".join(m.group(0)), text)
+
+
 def format_sources(sources: list[str]) -> str:
-    return "\n\n".join(f"[{i}] {s}" for i, s in enumerate(sources, start=1))
+    """The numbered sources of the answer prompt, each fenced as data:
+
+        <<<NGUỒN 1>>>
+        [1] Nghị quyết 70/NQ-HĐND: … — Điều 1 › …
+        (the chunk's text)
+        <<<HẾT NGUỒN 1>>>
+    """
+    return "\n\n".join(
+        f"{SOURCE_OPEN.format(n=i)}\n[{i}] {fence_text(s)}\n{SOURCE_CLOSE.format(n=i)}"
+        for i, s in enumerate(sources, start=1))
 
 
 def format_history(history: list[dict] | None) -> str:

@@ -31,11 +31,29 @@ THINKING = '<span class="thinking">…</span>'
 _HEADING_KINDS = {"info", "header", "preamble", "signature", "part", "chapter", "section", "article",
                   "plan", "group", "appendix"}
 _CONTEXT_LIMIT = 2400  # a longer section is shown as the paragraphs around the quote
-_CITE_MARK = re.compile(r"\[(\d{1,2})\]")
+_CITE_MARK = re.compile(r"\\\[(\d{1,2})\\\]")  # an [n] marker once markdown_text has escaped it
+
+# Document text is shown as text. The chat bubble is markdown (Gradio renders it, then sanitises
+# the HTML): a document's "[cổng chính thức](https://evil.example/phish)", "**", "`x`", "~~" or
+# "# " would become a live link or formatting, and GFM turns bare "https://…", "www.…" and e-mail
+# addresses into links. markdown_text escapes all of them with backslashes, which markdown removes
+# again: the reader sees the text exactly as written (a copied quote is still verbatim).
+_MD_PUNCT = re.compile(r"[\\`*_\[\]~|]")
+_MD_LINE_START = re.compile(r"(?m)^([ \t]*)([#=]|-{3,}$)")  # headings, setext underlines, rules
+_MD_AUTOLINK = re.compile(r"(?i)(?<![\w-])(https?|ftp|mailto|www)(:|\.)")  # "https:" / "www."
 
 
 def esc(text: str) -> str:
     return html.escape(text or "", quote=True)
+
+
+def markdown_text(text: str) -> str:
+    """`text` (a document's or an answer's) for a markdown view, shown exactly as written: HTML
+    escaped, markdown syntax and autolinks neutralised by backslashes (see _MD_PUNCT)."""
+    body = _MD_PUNCT.sub(lambda m: "\\" + m.group(0), esc(text))
+    body = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), body)
+    body = _MD_AUTOLINK.sub(lambda m: m.group(1) + "\\" + m.group(2), body)
+    return body.replace("@", "\\@")  # e-mail autolinks
 
 
 def _multiline(text: str) -> str:
@@ -67,9 +85,10 @@ def _section_rows(sections: list) -> list[tuple[tuple[str, ...], str, str, int, 
 # The chat
 # ---------------------------------------------------------------------------------------------
 def answer_markdown(text: str) -> str:
-    """The answer text for the chat bubble: markdown-safe, [n] markers as small badges."""
-    body = esc(text).replace("*", "\\*").replace("_", "\\_")
-    return _CITE_MARK.sub(r'<sup class="cite-ref">[\1]</sup>', body)
+    """The answer text for the chat bubble: its document text shown as text (markdown_text: no
+    links, no markup), the app's own line breaks and "- " lists kept, [n] markers as small
+    badges."""
+    return _CITE_MARK.sub(r'<sup class="cite-ref">[\1]</sup>', markdown_text(text))
 
 
 def error_html(message: str) -> str:
@@ -83,7 +102,9 @@ def chat_message(answer: Answer, store) -> str:
     notes = "".join(f'<div class="flag">{esc(f)}</div>' for f in answer.flags)
     if answer.rewritten:
         notes += f'<div class="rewritten">Hiểu câu hỏi là: {esc(answer.rewritten)}</div>'
-    block = notes + sources_html(answer, store)
+    # One line: markdown leaves an HTML block alone up to its first blank line, so a line break
+    # in a flag, title or quote must not end the block (the rest would be read as markdown).
+    block = (notes + sources_html(answer, store)).replace("\r", "&#13;").replace("\n", "&#10;")
     return out + ("\n\n" + block if block else "")
 
 
@@ -105,7 +126,7 @@ def sources_html(answer: Answer, store) -> str:
     for c in answer.citations:
         if c.doc_id not in texts:
             try:
-                texts[c.doc_id] = (*store.document_text(c.doc_id), provenance(*store.provenance(c.doc_id)))
+                texts[c.doc_id] = (*store.document_text(c.doc_id), uploaded_label(*store.provenance(c.doc_id)))
             except Exception:  # a document removed meanwhile: show the quote alone
                 log.exception("document_text(%s)", c.doc_id)
                 texts[c.doc_id] = ("", [], "")
@@ -132,8 +153,18 @@ def _source_item(c: Citation, text: str, sections: list, by: str = "") -> str:
             f'<span class="src-doc"{title}>{esc(c.document)}</span>'
             + (f'<span class="src-sec">{esc(sec)}</span>' if sec else "")
             + f'<span class="src-quote">“{esc(short(c.quote, 220))}”</span>'
-            + (f'<span class="src-by">Nạp bởi {esc(by)}</span>' if by else "")
+            + (f'<span class="src-by">{esc(by)}</span>' if by else "")
             + f"</summary>{body}</details>")
+
+
+def uploaded_label(by: str, at: str) -> str:
+    """Who put a document in the store, and when, as a source shows it: "Nạp bởi canbo, ngày
+    02/12/2026" ("kho mặc định" for the bundled corpus, "dòng lệnh (…)" for the CLI); "" when
+    neither is known. An uploaded text is only as good as who uploaded it: the reader must see it."""
+    who, day = provenance(by or "", ""), vn_date((at or "")[:10])
+    if who and day:
+        return f"Nạp bởi {who}, ngày {day}"
+    return f"Nạp bởi {who}" if who else f"Nạp ngày {day}" if day else ""
 
 
 def locate(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
@@ -299,11 +330,13 @@ def _anchors(ids: list[str]) -> str:
     return "".join(f'<span id="{x}"></span>' for x in ids)
 
 
-def doc_header_html(meta) -> str:
-    """The reader's header: the document's title and its metadata (a `DocMeta`)."""
+def doc_header_html(meta, by: str = "", at: str = "") -> str:
+    """The reader's header: the document's title and its metadata (a `DocMeta`), and who put it
+    in the store, when (`Store.provenance`)."""
     fields = [("Số hiệu", meta.number), ("Loại", meta.type), ("Cơ quan ban hành", meta.issuer),
               ("Ngày ban hành", vn_date(meta.issued)), ("Hiệu lực", vn_date(meta.effective)),
-              ("Người ký", meta.signer), ("Lĩnh vực", meta.fields)]
+              ("Người ký", meta.signer), ("Lĩnh vực", meta.fields),
+              ("Nạp bởi", provenance(by or "", "")), ("Ngày nạp", vn_date((at or "")[:10]))]
     cells = "".join(f"<div><dt>{k}</dt><dd>{esc(v)}</dd></div>" for k, v in fields if v)
     return (f'<div class="doc-meta"><div class="doc-title">{esc(meta.title or meta.label)}</div>'
             f"<dl>{cells}</dl></div>")

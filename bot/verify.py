@@ -17,6 +17,12 @@
   not numbers of the answer; list codes such as "(11)" are numbers like any other and pass when
   the source has them.
 
+Documents are data, never instructions: `instruction_passages(text)` finds the sentences of a
+source that read like a command to the assistant (prompt injection: "bỏ qua hướng dẫn trước",
+"hãy trả lời rằng …", "ignore previous instructions", "you are now …", chat-template tokens);
+the LLM answerer flags them and verifies the answer against the sources without them
+(`without_instructions`), so a figure or name that only such a sentence gives fails.
+
 Years, list codes and section numbers are checked like any figure (strict on purpose): the
 sources the answerer builds carry the document's number, title and section path, so a year or
 code the model copied from them passes.
@@ -28,7 +34,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ingest.text import normalize, parse_number
+from ingest.text import fold, normalize, parse_number
 
 REFUSAL_PREFIX = "Các văn bản hiện có không nêu"
 
@@ -197,8 +203,6 @@ def _contains(source: str, name: str) -> bool:
 
 
 def fold_words(text: str) -> str:
-    from ingest.text import fold
-
     return " ".join(re.findall(r"[^\W_]+", fold(normalize(text))))
 
 
@@ -279,3 +283,79 @@ def disagreement(text: str, reference: str, question: str, refused: bool = False
     if any(_found(g, keys) for g in given):
         return []
     return [f"Câu trả lời của mô hình không nêu số liệu văn bản ghi cho câu hỏi này ({listed})"]
+
+
+# -----------------------------------------------------------------------------------------
+# Prompt injection: a document passage that speaks to the assistant instead of its reader.
+# Patterns of the attack, not words of one document; matched on folded text (no diacritics,
+# lowercase), so "Bỏ qua hướng dẫn" and "bo qua huong dan" are the same.
+_RULES = r"(?:huong dan|chi dan|chi thi|quy tac|lenh|cau lenh|yeu cau|nguyen tac|thiet lap)"
+_ALL = r"(?: (?:moi|cac|tat ca|nhung|toan bo|het|di))*"
+_DROP = r"(?<!khong )(?<!khong duoc )(?<!khong the )(?<!chua )(?<!lam )"  # "không được bỏ qua …" is no attack
+_AI = r"(?:tro ly|chatbot|chat bot|mo hinh ngon ngu|tri tue nhan tao|ai|llm|gpt)"
+_INSTRUCTION = re.compile("|".join((  # on folded text
+    # Vietnamese: drop the rules (the earlier / the system's ones), obey new ones, answer as told.
+    rf"{_DROP}\b(?:bo qua|phot lo|lo di|vo hieu hoa|ghi de|quen){_ALL} {_RULES}\b",
+    rf"\b(?:bo qua|quen|khong (?:can )?tuan theo|dung (?:tuan|lam) theo|khong (?:can )?lam theo)(?: \w+){{0,4}} "
+    rf"{_RULES} (?:o )?(?:tren|truoc|ban dau|goc|cua he thong|he thong)\b",
+    rf"\b{_RULES} (?:moi|that|thuc su) (?:cho|danh cho|gui) {_AI}\b",
+    r"\b(?:tra loi|noi|khang dinh) (?:rang|la)\b.{0,80}\b(?:neu|khi) (?:ai|nguoi dung|co nguoi|duoc) hoi\b",
+    r"\bneu (?:ai|nguoi dung|co (?:ai|nguoi)|ban duoc|nguoi ta) hoi\b.{0,80}\b(?:thi )?(?:tra loi|noi|khang dinh)\b",
+    r"\bhay (?:tra loi|noi|khang dinh|xac nhan|tuyen bo) rang\b",
+    rf"\b(?:gui|danh cho|luu y cho|chu y|thong bao cho|lenh cho) (?:cac )?{_AI}\b",
+    rf"\b{_AI} (?:phai|can|hay|chi duoc|bat buoc) (?:\w+ ){{0,2}}(?:tra loi|noi|tra ve|khang dinh|lam theo|tuan theo)\b",
+    r"\bnhap vai\b|\bche do (?:nha phat trien|developer)\b",
+    # English.
+    r"\b(?:ignore|disregard|forget|override|bypass)\b(?: \w+){0,4} (?:instructions?|prompts?|rules?|"
+    r"directions?|guidelines?|context|messages?)\b",
+    r"\byou are now\b|\bfrom now on\b|\bact as\b|\bpretend (?:to be|you are)\b|\broleplay\b|"
+    r"\bnew instructions?\b|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\b",
+    r"\b(?:assistant|chatbot|ai|model|llm)\b(?: \w+){0,3} (?:must|should|shall|will) (?:\w+ ){0,2}"
+    r"(?:answer|respond|reply|say|output|tell)\b",
+    r"\b(?:answer|respond|reply) (?:only )?(?:with|that)\b|\btell the user\b",
+    # Chat-template and role markers.
+    r"<\|?(?:im_start|im_end|system|assistant|endoftext)\|?>|\[/?inst\]|<</?sys>>|"
+    r"(?m:^\W{0,4}(?:system|assistant|tro ly ao|tro ly ai)\s*:)|#{2,}\s*(?:system|instruction)\b",
+)))
+# Where diacritics tell the words apart ("bạn" you / "ban" board, "hãy" do / "hay" or).
+_INSTRUCTION_ACCENTED = re.compile("|".join((
+    r"\bhãy (?:trả lời|nói|trả về|khẳng định|xác nhận|tuyên bố|tiết lộ|bỏ qua|quên|đóng vai)\b",
+    r"\bbạn (?:\w+ ){0,2}(?:phải|cần|hãy|chỉ được|bắt buộc) (?:\w+ ){0,2}(?:trả lời|nói|trả về|khẳng định|"
+    r"làm theo|tuân theo)\b",
+    r"\b(?:từ (?:bây giờ|nay|giờ|đây)|kể từ bây giờ),? bạn (?:là|sẽ|phải|chỉ)\b|\bbạn (?:bây giờ|giờ đây) là\b",
+    r"\bđóng vai\b(?!\s+trò)",  # "đóng vai trò" (plays a role) is ordinary prose
+)))
+# A sentence: up to . ! ? … before a space (not the dot of "9.999" or of a URL) or a blank line
+# (a PDF's sentence runs over several lines).
+_PASSAGE = re.compile(r"(?:[^\n.!?…]|\n(?![ \t]*\n)|[.!?…](?![\s.!?…]|$))+[.!?…]*")
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True when `text` reads like an instruction to the assistant (prompt injection)."""
+    text = normalize(text or "").lower()
+    return bool(_INSTRUCTION.search(fold(text)) or _INSTRUCTION_ACCENTED.search(text))
+
+
+def instruction_passages(text: str) -> list[str]:
+    """The sentences of a source that read like instructions to the assistant (see _INSTRUCTION),
+    as written."""
+    return [text[a:b].strip() for a, b in _instruction_spans(text)]
+
+
+def without_instructions(text: str) -> str:
+    """`text` with those sentences blanked (same length): what an answer may be verified against."""
+    spans = _instruction_spans(text)
+    if not spans:
+        return text
+    out, pos = [], 0
+    for a, b in spans:
+        out += [text[pos:a], " " * (b - a)]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _instruction_spans(text: str) -> list[tuple[int, int]]:
+    if not looks_like_instruction(text):
+        return []
+    return [m.span() for m in _PASSAGE.finditer(text) if m.group(0).strip() and looks_like_instruction(m.group(0))]

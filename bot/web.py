@@ -206,7 +206,8 @@ class WebApp:
             return gr.update(choices=[], value=None), "", ""
         text, sections = self.store.document_text(doc_id)
         return (gr.update(choices=render.outline_choices(sections), value=WHOLE_DOC),
-                render.section_html(text, sections), render.doc_header_html(meta))
+                render.section_html(text, sections),
+                render.doc_header_html(meta, *self.store.provenance(doc_id)))
 
     def section(self, doc_id: str | None, which: str | None):
         """The chosen section's text (or the whole document) as HTML."""

@@ -3,7 +3,8 @@
 - `normalize`: NFC and one tone-mark placement ("hoà" -> "hòa", "thuỷ" -> "thủy").
 - `fold`: lowercase without diacritics, đ -> d ("Đồng" -> "dong"), for no-diacritic queries.
 - `syllables` / `lexical_tokens`: the tokens BM25 indexes (syllables + syllable bigrams).
-- `sentence_spans`: underthesea sentence boundaries as character spans.
+- `sentence_spans`: underthesea sentence boundaries as character spans (never inside a URL,
+  e-mail address or domain name: "www.hanoi.gov.vn" is one word of its sentence).
 - `words`: underthesea word segmentation ("chuyển_đổi số").
 """
 
@@ -20,6 +21,23 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot belo
 _DIACRITIC = re.compile("[\u0300-\u036f]")
 # A heading label that the sentence splitter cuts off on its own: "Điều 3.", "1.", "3.1.4.", "a)"
 _LABEL = re.compile(r"(?:(?:Điều|Khoản|Mục|Chương|Phần)\s+\S+|\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])[.)]?")
+
+
+# Web addresses, whose dots and "?" are no sentence ends: a URL with a scheme ("https://a.vn/x?y=1"),
+# an e-mail address, or a bare domain ("www.hanoi.gov.vn/huong-dan", "dichvucong.gov.vn": labels of
+# ASCII letters, digits and hyphens, a lowercase top-level label, then an optional path). Trailing
+# punctuation is the sentence's, not the address's: "… tại https://a.vn/x." ends at the last dot.
+_URL_CHARS = r"[^\s<>()\[\]{}\"'“”]"
+_URL_END = r"[^\s<>()\[\]{}\"'“”.,;:!?…]"  # a URL's last character: no trailing punctuation
+_WEB_ADDRESS = re.compile(
+    rf"(?<![\w/])(?i:(?:https?|ftp)://|mailto:){_URL_CHARS}*{_URL_END}"
+    r"|(?<![\w.+-])[\w.+-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,24}(?![\w-])"
+    rf"|(?<![\w.@/-])(?:[a-zA-Z0-9-]+\.)+[a-z]{{2,24}}(?![\w-])(?:/(?:{_URL_CHARS}*{_URL_END})?)?")
+
+
+def web_addresses(text: str) -> list[tuple[int, int]]:
+    """Spans of the URLs, e-mail addresses and domain names in `text` (see `_WEB_ADDRESS`)."""
+    return [m.span() for m in _WEB_ADDRESS.finditer(text)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,6 +124,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
         pos = end
+    spans = _join_inside_addresses(text, spans)
     # Stretch each span to the next one so no text is lost between them.
     out = []
     for i, (start, end) in enumerate(spans):
@@ -114,6 +133,21 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         out.append((start, max(end, segment_end)))
     if out and out[0][0] > 0 and text[: out[0][0]].strip():
         out[0] = (0, out[0][1])
+    return out
+
+
+def _join_inside_addresses(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans whose boundary falls inside a web address joined: the tokenizer cuts
+    "https://evil.example/phish" at its dots, which would cut a quote in the middle of it."""
+    if len(spans) < 2 or not any(c in text for c in "@/.") or not (inside := web_addresses(text)):
+        return spans
+    out = [spans[0]]
+    for start, end in spans[1:]:
+        prev_end = out[-1][1]
+        if any(a < cut < b for a, b in inside for cut in (prev_end, start)):
+            out[-1] = (out[-1][0], max(end, prev_end))
+        else:
+            out.append((start, end))
     return out
 
 
