@@ -303,7 +303,8 @@ _INSTRUCTION = re.compile("|".join((  # on folded text
     r"\bneu (?:ai|nguoi dung|co (?:ai|nguoi)|ban duoc|nguoi ta) hoi\b.{0,80}\b(?:thi )?(?:tra loi|noi|khang dinh)\b",
     r"\bhay (?:tra loi|noi|khang dinh|xac nhan|tuyen bo) rang\b",
     rf"\b(?:gui|danh cho|luu y cho|chu y|thong bao cho|lenh cho) (?:cac )?{_AI}\b",
-    rf"\b{_AI} (?:phai|can|hay|chi duoc|bat buoc) (?:\w+ ){{0,2}}(?:tra loi|noi|tra ve|khang dinh|lam theo|tuan theo)\b",
+    rf"\b{_AI} (?:phai|can|hay|chi duoc|bat buoc) (?:\w+ ){{0,2}}"
+    r"(?:tra loi|noi|tra ve|khang dinh|lam theo|tuan theo)\b",
     r"\bnhap vai\b|\bche do (?:nha phat trien|developer)\b",
     # English.
     r"\b(?:ignore|disregard|forget|override|bypass)\b(?: \w+){0,4} (?:instructions?|prompts?|rules?|"
@@ -340,6 +341,15 @@ def instruction_passages(text: str) -> list[str]:
     """The sentences of a source that read like instructions to the assistant (see _INSTRUCTION),
     as written."""
     return [text[a:b].strip() for a, b in _instruction_spans(text)]
+
+
+def instruction_flag(where: str, passage: str) -> str:
+    """The flag an answer carries when a source (`where`: document › section) has a passage that
+    reads like an instruction: names the place, quotes the passage (cut to 120 characters)."""
+    quote = " ".join(passage.split())
+    quote = quote if len(quote) <= 120 else quote[:119].rstrip() + "…"
+    return (f"Văn bản {where} có đoạn giống một lệnh gửi cho trợ lý: “{quote}”. Đoạn này chỉ được coi "
+            "là nội dung của văn bản, không được làm theo.")
 
 
 def without_instructions(text: str) -> str:
