@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ import gradio as gr
 
 from ingest.errors import VnqaError
 from ingest.settings import PROJECT_ROOT, Settings
+from ingest.text import fold
 from vectorstore.types import Filters
 
 from . import render, tables
@@ -76,6 +78,13 @@ def document_choices(store, with_all: bool = False) -> list[tuple[str, str]]:
         label = f"{m.number} — {m.title}" if m.number and m.title else (m.number or m.title or m.doc_id)
         out.append((render.short(label, 110), m.doc_id))
     return out
+
+
+def shown_interpretation(answer: Answer, question: str) -> Answer:
+    """The answer with its "Hiểu câu hỏi là" line only when that differs from what was typed."""
+    if answer.rewritten and fold(answer.rewritten).strip(" ?.") == fold(question).strip(" ?."):
+        return replace(answer, rewritten="")
+    return answer
 
 
 @contextmanager
@@ -150,6 +159,7 @@ class WebApp:
             return
         yield list(chat), list(history), STATUS_COMPOSING, ""
         seconds = time.perf_counter() - started
+        final = shown_interpretation(final, question)
         try:
             content = render.chat_message(final, self.store)
         except Exception:  # rendering the sources must never lose the answer
