@@ -233,7 +233,18 @@ def _targets(store, args) -> int:
 
 
 def _tasks(store, args) -> int:
-    rows = [t.to_dict() for t in store.tasks(args.doc)]
+    """The tasks; a task naming no agency has the lead agency its document's implementation
+    clause gives ("agency_inherited_from": that clause's section and text)."""
+    from ingest.tasks import lead_agencies
+
+    tasks = store.tasks(args.doc)
+    rows = []
+    for t, lead in zip(tasks, lead_agencies(tasks)):
+        row = t.to_dict()
+        if lead.inherited:
+            row.update(agency=lead.agency, agency_label=lead.label(),
+                       agency_inherited_from={"section": lead.clause.section, "text": lead.clause.text})
+        rows.append(row)
     if args.agency:
         rows = [t for t in rows if fold(args.agency) in fold(t["agency"])]
     if args.json:
@@ -244,7 +255,7 @@ def _tasks(store, args) -> int:
     for t in rows:
         period = f" ({t['period']})" if t["period"] else ""
         doc = t["number"] or names.get(t["doc_id"], t["doc_id"])
-        print(f"{doc}\t{t['section']}\t{t['agency'] or '—'}\t{t['task']}{period}")
+        print(f"{doc}\t{t['section']}\t{t.get('agency_label') or t['agency'] or '—'}\t{t['task']}{period}")
     return 0
 
 

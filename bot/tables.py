@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ingest.tasks import lead_agencies
 from ingest.text import fold
 from ingest.types import reading_label
 
@@ -93,9 +94,12 @@ def target_rows(store) -> list[list[str]]:
 
 
 def task_rows(store) -> list[list[str]]:
+    """One row per task; a task naming no agency shows the one it inherits from its document's
+    implementation clause, marked ("Ủy ban nhân dân tỉnh (kế thừa từ Điều 2)")."""
     names = document_names(store)
-    return [[t.task, t.agency, t.cooperating, t.period, t.sector, short_section(t.section),
-             t.number or names.get(t.doc_id, t.doc_id)] for t in store.tasks()]
+    tasks = store.tasks()
+    return [[t.task, lead.label(), t.cooperating, t.period, t.sector, short_section(t.section),
+             t.number or names.get(t.doc_id, t.doc_id)] for t, lead in zip(tasks, lead_agencies(tasks))]
 
 
 def short_section(section: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 
 from .spans import MARKER, alternation, heading_title, trim
 from .tables import data_rows
@@ -25,14 +26,23 @@ _HEADS = ("ủy ban|uỷ ban|ubnd|hội đồng|hđnd|thường trực|phó ch�
 _NOUNS = ("chi cục|văn phòng|ngân hàng|thanh tra|trung tâm|hải quan|chi nhánh|sở|ban|bộ|cục|viện|đài|"
           "báo|trường|hội|đoàn|thuế").split("|")
 
-# Lowercase verbs that end an agency phrase and open the task ("các tổ chức" is a noun).
-_VERB = re.compile(r"(?<!\w)(?<!các )(?<!những )(?<!mọi )(?:" + alternation(
+# Lowercase verbs (and the adverbs that open a clause: "thường xuyên", "định kỳ") that end an
+# agency phrase and open the task ("các tổ chức", "chương trình", "việc làm" are nouns).
+_VERB = re.compile(r"(?<!\w)(?<!các )(?<!những )(?<!mọi )(?<!chương )(?<!tờ )(?<!việc )(?:" + alternation(
+    "thường xuyên|định kỳ|hằng|hàng tuần|hàng tháng|hàng quý|hàng năm|kịp thời|trực tiếp|nghiêm túc|"
+    "tập trung|tham gia|tích cực|trình|làm|"
     "chủ trì|phối hợp|chịu trách nhiệm|có trách nhiệm|giám sát|kiểm tra|hướng dẫn|tổ chức|triển khai|"
     "thực hiện|xây dựng|chỉ đạo|theo dõi|tham mưu|báo cáo|đôn đốc|rà soát|ban hành|bố trí|nghiên cứu|"
     "đề xuất|tiếp tục|khẩn trương|chủ động|căn cứ|cân đối|hoàn thành|tăng cường|đẩy mạnh|phê duyệt|"
     "thẩm định|quản lý|tổng hợp|lãnh đạo|điều hành|bảo đảm|đảm bảo") + r")(?!\w)")
 
 _ASSIGN = re.compile(r"(?<!\w)(?:[Gg]iao|[Đđ]ề nghị|[Yy]êu cầu)(?: cho)?\s+")
+
+# What follows an agency's name without being part of it: its remit ("…, trong phạm vi chức năng,
+# nhiệm vụ", "theo chức năng") or a role after a colon ("Sở X: Chủ trì").
+_AGENCY_TAIL = re.compile(r"[ ,;]*(?:(?<!\w)(?:trong phạm vi|theo (?:chức năng|phạm vi|thẩm quyền|phân cấp|"
+                          r"nhiệm vụ được giao))(?!\w)|:\s*(?:chủ trì|phối hợp|thực hiện|tổ chức)(?!\w)).*$",
+                          re.I | re.S)
 
 _NOT_AGENCY = re.compile(r"(?<!\w)(?:đã|đang|sẽ|được|là|cần|phải|nhằm|để|với)(?!\w)")
 
@@ -66,7 +76,8 @@ def extract_tasks(meta: DocMeta, doc: CleanDocument, sections: list[Section]) ->
     A plan paragraph gets an agency only when the paragraph itself names one. A resolution that
     hands the whole plan to one body ("Hội đồng nhân dân tỉnh giao Ủy ban nhân dân tỉnh tổ chức
     triển khai thực hiện Nghị quyết") yields its own Task; that agency is NOT copied onto the plan
-    tasks, so stated and inferred facts stay apart: the answerer combines the two.
+    tasks, so stated and inferred facts stay apart: `lead_agencies` gives each task its stated
+    agency or the one it inherits from that clause (marked as inherited, naming the clause).
     """
     by_path = {s.path: s for s in sections}
     text, out = doc.text, []
@@ -155,7 +166,7 @@ def _assignment(sentence: str) -> tuple[str, str, str] | None:
     verb = None if start is None else _VERB.search(sentence, start + _agency_head(sentence, start))
     if verb is None:
         return None
-    agency = sentence[start:verb.start()].strip(" ,")
+    agency = _AGENCY_TAIL.sub("", sentence[start:verb.start()]).strip(" ,")
     if not agency or len(agency) > 250 or _NOT_AGENCY.search(agency):
         return None  # "Ủy ban nhân dân tỉnh đã tổ chức …" reports, it does not assign
     rest, cooperating = sentence[verb.start():], ""
@@ -242,3 +253,43 @@ def _roles(header: tuple[str, ...]) -> dict[str, int]:
 
 def _cell(value: str | None) -> str:
     return re.sub(r"\s+", " ", normalize(value or "")).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inherited lead agencies
+# ---------------------------------------------------------------------------------------------
+# An implementation clause: an agency to "(tổ chức) (triển khai) thực hiện" the document itself
+# ("Giao Ủy ban nhân dân tỉnh tổ chức triển khai thực hiện Nghị quyết"). The closing "… chịu trách
+# nhiệm thi hành Quyết định này" of a decision names everyone it concerns, no lead: not one.
+_IMPLEMENTS = re.compile(r"^(?:tổ chức |triển khai |chỉ đạo )*thực hiện (?:nghị quyết|quyết định|"
+                         r"kế hoạch|chỉ thị|nghị định|thông tư|chương trình|đề án|văn bản)(?!\w)", re.I)
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A task's lead agency: stated in the task, or inherited from its document's
+    implementation clause (`clause`, the Task of that clause)."""
+
+    agency: str
+    clause: Task | None = None
+
+    @property
+    def inherited(self) -> bool:
+        return self.clause is not None
+
+    def label(self) -> str:
+        """'Sở Tài chính'; 'Ủy ban nhân dân tỉnh (kế thừa từ Điều 2)' when inherited."""
+        if self.clause is None:
+            return self.agency
+        return f"{self.agency} (kế thừa từ {self.clause.section or 'điều khoản tổ chức thực hiện'})"
+
+
+def lead_agencies(tasks: list[Task]) -> list[Lead]:
+    """The lead agency of each task, in order. A task naming its agency keeps it; one naming none
+    inherits the agency its document gives the implementation of the whole document, if any."""
+    clauses: dict[str, Task] = {}
+    for t in tasks:
+        if t.agency and t.doc_id not in clauses and _IMPLEMENTS.match(t.task):
+            clauses[t.doc_id] = t
+    return [Lead(t.agency) if t.agency or t.doc_id not in clauses else Lead(clauses[t.doc_id].agency, clauses[t.doc_id])
+            for t in tasks]
