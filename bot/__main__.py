@@ -9,7 +9,9 @@
   admin add NAME | remove NAME | list     officials' accounts of the web app's /admin (the
                                           password: prompted, else stdin, else $VNQA_ADMIN_PASSWORD)
 All take --store DIR; commands that need the index build the default one when the store is empty.
-A question or batch file that cannot be answered is refused before the model is loaded.
+A question or batch file that cannot be answered is refused before the model is loaded; loading
+it says "Đang nạp mô hình…". Help, errors and summaries are in Vietnamese (the English detail of
+an error with --verbose).
 Exit status: 0 ok, 2 usage/store error, 3 a question could not be processed.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,45 +29,51 @@ from ingest.settings import Settings, configure_runtime
 from ingest.text import fold
 from vectorstore.types import Filters
 
+from ingest.__main__ import vietnamese_parser
+
 from .tables import document_names
 
+log = logging.getLogger("vnqa")
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Hỏi đáp văn bản (CLI)")
-    parser.add_argument("--store", type=Path, help="store folder (default: $VNQA_STORE or ./store)")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question")
-    ask.add_argument("--json", action="store_true")
-    ask.add_argument("--doc", help="only this document (doc_id or số hiệu)")
-    batch = sub.add_parser("batch", help="answer a JSONL file of questions")
-    batch.add_argument("input", type=Path)
-    batch.add_argument("--out", type=Path, required=True)
-    targets = sub.add_parser("targets", help="list the numbered targets")
-    targets.add_argument("--json", action="store_true")
-    targets.add_argument("--doc")
-    tasks = sub.add_parser("tasks", help="list the task assignments")
-    tasks.add_argument("--json", action="store_true")
-    tasks.add_argument("--agency", help="substring of the responsible agency (diacritics optional)")
-    tasks.add_argument("--doc")
-    admin = sub.add_parser("admin", help="officials' accounts of the web app (/admin)")
-    admin.add_argument("action", choices=["add", "remove", "list"])
-    admin.add_argument("name", nargs="?")
+    parser = vietnamese_parser("python -m bot", "Hỏi đáp văn bản (dòng lệnh).")
+    parser.add_argument("--store", type=Path, metavar="THƯ_MỤC", help="thư mục kho (mặc định: $VNQA_STORE hoặc ./store)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="in thêm chi tiết (kể cả lỗi kỹ thuật bằng tiếng Anh)")
+    sub = parser.add_subparsers(dest="cmd", required=True, title="lệnh", metavar="LỆNH")
+    ask = sub.add_parser("ask", help="trả lời một câu hỏi", description="Trả lời một câu hỏi.")
+    ask.add_argument("question", metavar="CÂU_HỎI")
+    ask.add_argument("--json", action="store_true", help="in dạng JSON (như API /ask của ứng dụng)")
+    ask.add_argument("--doc", help="chỉ tìm trong văn bản này (doc_id hoặc số hiệu)")
+    batch = sub.add_parser("batch", help="trả lời một tệp JSONL câu hỏi", description="Trả lời một tệp JSONL câu hỏi.")
+    batch.add_argument("input", type=Path, metavar="TỆP_VÀO", help="mỗi dòng một JSON {\"question\": …}")
+    batch.add_argument("--out", type=Path, required=True, metavar="TỆP_RA", help="tệp JSONL kết quả")
+    targets = sub.add_parser("targets", help="liệt kê các chỉ tiêu", description="Liệt kê các chỉ tiêu có đánh số.")
+    targets.add_argument("--json", action="store_true", help="in dạng JSON")
+    targets.add_argument("--doc", help="chỉ văn bản này (doc_id)")
+    tasks = sub.add_parser("tasks", help="liệt kê các nhiệm vụ được giao", description="Liệt kê các nhiệm vụ được giao.")
+    tasks.add_argument("--json", action="store_true", help="in dạng JSON")
+    tasks.add_argument("--agency", metavar="CƠ_QUAN", help="một phần tên cơ quan chủ trì (có dấu hay không đều được)")
+    tasks.add_argument("--doc", help="chỉ văn bản này (doc_id)")
+    admin = sub.add_parser("admin", help="tài khoản quản trị của ứng dụng web (/admin)",
+                           description="Thêm, xóa, liệt kê tài khoản quản trị của ứng dụng web (/admin).")
+    admin.add_argument("action", choices=["add", "remove", "list"], metavar="add|remove|list",
+                       help="thêm, xóa hoặc liệt kê tài khoản")
+    admin.add_argument("name", nargs="?", metavar="TÊN", help="tên tài khoản (với add, remove)")
     for p in (ask, batch, targets, tasks):
-        p.add_argument("--store", type=Path, default=argparse.SUPPRESS)
+        p.add_argument("--store", type=Path, default=argparse.SUPPRESS, metavar="THƯ_MỤC", help="thư mục kho")
     args = parser.parse_args(argv)
     if args.cmd == "admin" and (args.action == "list") != (args.name is None):
-        parser.error("admin add NAME | admin remove NAME | admin list")
+        parser.error("admin add TÊN | admin remove TÊN | admin list")
 
     configure_runtime(args.verbose)
+    quiet_model_loading()
     settings = Settings.from_env(store=args.store)
     try:
         if args.cmd == "admin":
             try:
                 return _admin(settings, args.action, args.name)
             except VnqaError as e:
-                print(f"Lỗi: {e.user_message}\n({e})", file=sys.stderr)
+                _error(e, args.verbose)
                 return 2
         if args.cmd in ("targets", "tasks"):
             from ingest.service import open_store
@@ -82,17 +91,31 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return _batch(_build(settings) if any(x.strip() for x in lines) else None, lines, args.out)
     except QueryError as e:
-        print(f"Lỗi: {e.user_message}\nerror: {e}", file=sys.stderr)
+        _error(e, args.verbose)
         return 3
     except VnqaError as e:
-        print(f"Lỗi: {e.user_message}\nerror: {e}", file=sys.stderr)
+        _error(e, args.verbose)
         return 2
+
+
+def _error(e: VnqaError, verbose: bool) -> None:
+    """The Vietnamese message; the English detail only with --verbose."""
+    print(f"Lỗi: {e.user_message}" + (f"\n({e})" if verbose else ""), file=sys.stderr)
 
 
 def _build(settings: Settings):
     from .service import build_bot
 
+    if settings.dense_enabled:
+        print("Đang nạp mô hình…", file=sys.stderr, flush=True)
     return build_bot(settings)
+
+
+def quiet_model_loading() -> None:
+    """No English "Loading weights" bar from transformers (it reads huggingface_hub's switch)."""
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
 
 
 def _ask(bot, args) -> int:
@@ -148,8 +171,8 @@ def _read_lines(src: Path) -> list[str] | None:
     try:
         return src.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        print(f"Lỗi: không đọc được tệp {src} (UTF-8, mỗi dòng một câu hỏi JSON).\n"
-              f"error: cannot read {src}: {e}", file=sys.stderr)
+        print(f"Lỗi: không đọc được tệp {src} (UTF-8, mỗi dòng một câu hỏi JSON).", file=sys.stderr)
+        log.info("cannot read %s: %s", src, e)
         return None
 
 
@@ -166,7 +189,7 @@ def _batch(bot, lines: list[str], out: Path) -> int:
             record = batch_record(bot, line, lineno)
             errors += "error" in record
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"{len([l for l in lines if l.strip()])} questions, {errors} errors -> {out}", file=sys.stderr)
+    print(f"{len([l for l in lines if l.strip()])} câu hỏi, {errors} lỗi -> {out}", file=sys.stderr)
     return 0
 
 

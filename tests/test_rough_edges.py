@@ -5,7 +5,8 @@
 - tasks found by agency without diacritics; a query naming an agency matches the agency columns;
 - `bot tasks` / `bot targets` print a header; an unnumbered document is named by kind and title;
 - a message with no letter or digit is no question: never merged with the previous one;
-- a document without a number is cited by its kind and title, never as "[3] › .".
+- a document without a number is cited by its kind and title, never as "[3] › .";
+- (issue 24) the CLIs' help, usage errors, error lines and summary line are in Vietnamese.
 """
 
 from __future__ import annotations
@@ -84,17 +85,34 @@ def test_ingest_cli_refuses_bad_files_without_loading_the_model(tmp_path):
     files = bad_files(tmp_path / "in")
     done, seconds = run("ingest", *files, "-q", store=tmp_path / "store", model=missing_model)
     assert done.returncode == 1, done.stderr
-    assert "rong.txt: tệp rỗng" in done.stderr and "gia.pdf: tệp không phải PDF hợp lệ" in done.stderr
-    assert "empty file (0 bytes)" in done.stderr  # the English detail after the Vietnamese
+    # Issue 24: the error lines and the summary in Vietnamese, each file named with its path.
+    assert done.stderr.splitlines() == [f"lỗi: rong.txt: tệp rỗng ({files[0]})",
+                                        f"lỗi: gia.pdf: tệp không phải PDF hợp lệ ({files[1]})"], done.stderr
     assert not any(m in done.stderr for m in NO_MODEL_MESSAGES), done.stderr
-    assert "2 failed" in done.stdout and seconds < FAST_S, (seconds, done.stderr)
+    assert done.stdout.startswith("Đã lập chỉ mục 0 văn bản (0 mới, 0 cập nhật), 2 lỗi; 0 đoạn; "), done.stdout
+    assert seconds < FAST_S, (seconds, done.stderr)
+    verbose, _ = run("ingest", files[0], "-q", "-v", store=tmp_path / "store", model=missing_model)
+    assert f"lỗi: rong.txt: tệp rỗng ({files[0]}: empty file (0 bytes))" in verbose.stderr  # the detail
 
     # The sentinel works: a file that is written does ask for the model, which fails loudly.
     good = tmp_path / "in" / "ghichu.txt"
     good.write_text(NOTE, encoding="utf-8")
     written, _ = run("ingest", str(good), "-q", store=tmp_path / "store", model=missing_model)
-    assert written.returncode == 0 and "1 new" in written.stdout, written.stderr
-    assert "could not be loaded" in written.stderr
+    assert written.returncode == 0 and "Đã lập chỉ mục 1 văn bản (1 mới, 0 cập nhật)" in written.stdout, written.stderr
+    assert "Đang nạp mô hình…" in written.stderr and "could not be loaded" in written.stderr
+    assert written.stderr.index("Đang nạp mô hình…") < written.stderr.index("could not be loaded")
+
+
+@pytest.mark.parametrize("module, command", [("ingest", []), ("bot", []), ("bot", ["tasks"]), ("bot", ["ask"])])
+def test_cli_help_and_usage_errors_are_vietnamese(module, command, tmp_path):
+    helped, _ = run(module, *command, "--help", store=tmp_path / "store")
+    assert helped.returncode == 0 and helped.stdout.startswith("Cách dùng: python -m " + module), helped.stdout
+    assert "tùy chọn:" in helped.stdout and "hiện hướng dẫn này rồi thoát" in helped.stdout
+    for english in ("usage:", "options:", "show this help", "positional arguments"):
+        assert english not in helped.stdout, (english, helped.stdout)
+    wrong, _ = run(module, *command, "--khong-co", store=tmp_path / "store")
+    assert wrong.returncode == 2 and f"python -m {module}" in wrong.stderr and ": lỗi: " in wrong.stderr, wrong.stderr
+    assert "error:" not in wrong.stderr and "usage:" not in wrong.stderr, wrong.stderr
 
 
 def test_bot_cli_refuses_a_non_question_and_a_bad_batch_file_without_loading(tmp_path):
