@@ -99,3 +99,10 @@ def local_llm_url():
                     "(run bash scripts/provision-local-llm.sh)")
     with local_llm_server(DEFAULT_GGUF, n_ctx=4096, n_threads=2) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def alqac_store_dir(tmp_path_factory) -> Path:
+    """One folder for the lexical ALQAC index of the session: the first eval command given it as
+    --store-dir builds it, later ones reuse it (eval/corpus.py's stamp: same corpus and chunking)."""
+    return tmp_path_factory.mktemp("alqac") / "store"

@@ -242,13 +242,14 @@ def test_qa_run_with_embeddinggemma(tmp_path, monkeypatch):
 
 
 # -- BEIR on ALQAC -----------------------------------------------------------------------------
-def test_beir_alqac_bm25_and_lexical(tmp_path):
-    """bm25 reproduces the reference (±0.05 on the first 100 queries); ours is not worse."""
+def test_beir_alqac_bm25_and_lexical(tmp_path, alqac_store_dir):
+    """bm25 reproduces the reference (±0.05 on the first 100 queries); ours is not worse. The
+    lexical index goes to the session's ALQAC folder (the reranker test reuses it)."""
     if not (ALQAC / "corpus.jsonl").exists():
         pytest.skip(f"the ALQAC benchmark is not at {ALQAC}")
     out = tmp_path / "beir"
     assert _run_eval(["beir", "--systems", "bm25,lexical", "--limit", "100", "--out", str(out),
-                      "--variants", "--no-progress"]) == 0
+                      "--store-dir", str(alqac_store_dir), "--variants", "--no-progress"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     bm25, lexical = report["systems"]["bm25"], report["systems"]["lexical"]
     assert report["queries"] == 100 and report["documents"] == 2593
