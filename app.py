@@ -14,7 +14,6 @@ Local only: never share=True; analytics off; the font is shipped in assets/fonts
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -237,18 +236,23 @@ def serve(demo: gr.Blocks, admin_demo: gr.Blocks | None, accounts: Accounts, hos
         gr.mount_gradio_app(server, admin_demo, path="/admin", auth=check, footer_links=[],
                             auth_message="Đăng nhập bằng tài khoản quản trị để nạp, thay thế hoặc xóa văn bản.",
                             **common)
-    gr.mount_gradio_app(server, demo, path="/", footer_links=["api"], **common)
-    print(f"* Running on local URL:  http://{host}:{port}" + (f" (quản trị: http://{host}:{port}/admin/)"
-                                                            if admin_demo is not None else ""), flush=True)
+    # No footer: its links ("Use via API", "Built with Gradio") are English; the /ask API stays.
+    gr.mount_gradio_app(server, demo, path="/", footer_links=[], **common)
+    print(f"* Ứng dụng đang chạy tại: http://{host}:{port}" + (f" (quản trị: http://{host}:{port}/admin/)"
+                                                              if admin_demo is not None else ""), flush=True)
     uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python app.py", description="Trợ lý hỏi đáp văn bản (web)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
-    parser.add_argument("--store", type=Path, help="store folder (default: $VNQA_STORE or ./store)")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    from ingest.__main__ import vietnamese_parser
+
+    parser = vietnamese_parser("python app.py", "Trợ lý hỏi đáp văn bản (web).")
+    parser.add_argument("--host", default="127.0.0.1", metavar="ĐỊA_CHỈ",
+                        help="địa chỉ lắng nghe (mặc định: chỉ máy này, 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), metavar="CỔNG",
+                        help="cổng (mặc định: $GRADIO_SERVER_PORT hoặc 7860)")
+    parser.add_argument("--store", type=Path, metavar="THƯ_MỤC", help="thư mục kho (mặc định: $VNQA_STORE hoặc ./store)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="in thêm chi tiết")
     args = parser.parse_args(argv)
 
     configure_runtime(args.verbose)
@@ -256,8 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Kho dữ liệu: {settings.store}", file=sys.stderr, flush=True)
     try:
         accounts = load_accounts(settings.admin_file, settings.admins)
+        from bot.__main__ import quiet_model_loading
         from bot.service import build_bot
 
+        quiet_model_loading()
+        if settings.dense_enabled:
+            print("Đang nạp mô hình…", file=sys.stderr, flush=True)
         bot = build_bot(settings, progress=True)  # builds the default index on first run (tqdm)
     except VnqaError as e:
         print(f"Lỗi: {e.user_message}\n({e})", file=sys.stderr)

@@ -151,6 +151,21 @@ def test_without_accounts_there_is_no_admin_app(server):
     assert "[quản trị](admin/)" not in json.dumps(config, ensure_ascii=False)
 
 
+def test_the_page_and_the_log_speak_vietnamese_only(server):
+    """Issue 24: no "Use via API" / "Built with Gradio" footer (the /ask API stays), and no log
+    line suggesting share=True: the app is local-only."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        config = http.get("config").json()
+        assert http.get("gradio_api/info").status_code == 200  # the API itself is still served
+    assert config["footer_links"] == []
+    log = server.log()
+    assert "Ứng dụng đang chạy tại: http://127.0.0.1:" in log, log
+    for english in ("share=True", "public link", "Running on local URL", "Loading weights"):
+        assert english not in log, (english, log)
+
+
 # ---------------------------------------------------------------------------- tables and CSV
 def read_csv(path: str) -> tuple[bytes, list[list[str]]]:
     raw = Path(path).read_bytes()
@@ -186,6 +201,18 @@ def test_tasks_table_and_csv(web_app):
         word = fold(table.iloc[0]["Nhiệm vụ"]).split()[-1]
         assert 1 <= len(web_app.tasks(word)[0]) <= len(table)
     assert len(web_app.tasks("khong co tu nay xyzzy")[0]) == 0
+
+
+def test_tasks_table_lead_agencies_inherited_and_searched_by_agency(web_app):
+    """Issue 24: every task of the bundled resolution has a lead agency (56 inherited from its
+    implementation clause, marked); a query naming an agency returns no task without one."""
+    table, _ = web_app.tasks("")
+    agencies = list(table["Cơ quan chủ trì"])
+    assert len(agencies) == 58 and all(agencies)
+    assert agencies.count("Ủy ban nhân dân tỉnh (kế thừa từ Điều 2)") == 56
+    found, path = web_app.tasks("uy ban nhan dan tinh")
+    assert len(found) == 57 and all("Ủy ban nhân dân tỉnh" in a for a in found["Cơ quan chủ trì"])
+    assert read_csv(path)[1][1][1] == found.iloc[0]["Cơ quan chủ trì"]  # the CSV says so too
 
 
 def test_documents_table(web_app):
