@@ -151,6 +151,22 @@ def test_official_logs_in_and_uploads_at_admin(page, server, tmp_path):
     assert page.locator("#remove-confirm").is_hidden()  # removal asks first; nothing chosen yet
     page.screenshot(path=str(ARTIFACTS / "admin-desktop.png"), full_page=True)
 
+    # Issue 24: the remove box starts empty; removing asks first, naming the number and title.
+    remove_box = page.locator("#remove-doc input")
+    assert remove_box.input_value() == ""
+    page.locator("#remove-btn").click()
+    assert page.locator("#remove-confirm").is_hidden()  # nothing chosen: nothing to confirm
+    remove_box.click()
+    page.get_by_role("option").filter(has_text="12/NQ-HĐND").first.click()
+    page.locator("#remove-btn").click()
+    wait_text(page, "#remove-confirm", "12/NQ-HĐND")
+    question = page.evaluate("document.querySelector('#remove-confirm').innerText")
+    assert "Xóa văn bản" in question and "nuôi ong mật" in question, question
+    page.screenshot(path=str(ARTIFACTS / "admin-remove-confirm-desktop.png"), full_page=True)
+    page.locator("#cancel-remove").click()
+    page.locator("#remove-confirm").first.wait_for(state="hidden")
+    wait_text(page, "#docs-table", "12/NQ-HĐND")  # cancelled: still there
+
     # The public reader: the outline and the text; the new document is listed.
     page.goto(server.url)
     page.get_by_role("tab", name="Văn bản").click()
