@@ -255,6 +255,20 @@ def test_chat_answer_has_sources_with_the_quote_marked(web_app):
     assert "xếp thứ 29" in history2[-1]["content"] and len(chat2) == 4 and len(history2) == 4
 
 
+def test_the_interpretation_line_only_for_real_followups(web_app):
+    """Issue 24: "Hiểu câu hỏi là" shows a real follow-up merged with the previous question,
+    whole words kept; a question naming a document, or with a typo, stands alone and shows none."""
+    _, (chat, history, _, _) = run_chat(web_app, DTI)
+    assert "Hiểu câu hỏi là" not in chat[-1]["content"]
+    _, (chat, history, _, _) = run_chat(web_app, "Còn PAR Index thì sao?", chat, history)
+    assert f'<div class="rewritten">Hiểu câu hỏi là: PAR Index — {DTI}</div>' in chat[-1]["content"]
+    assert "xếp thứ 29" in history[-1]["content"]
+    for question in ("Nghị quyết 70/NQ-HĐND do ai ký?", "Chỉ tiêu DTl năm 2026 là gì?"):
+        _, (chat, history, _, _) = run_chat(web_app, question, chat, history)
+        assert "Hiểu câu hỏi là" not in chat[-1]["content"], (question, chat[-1]["content"])
+    assert "Bế Thanh Tịnh" in history[-3]["content"]  # the signer, not a PAR Index figure
+
+
 def test_chat_refusal_shows_the_closest_sections(web_app):
     _, (chat, history, status, _) = run_chat(web_app, "Giá vàng SJC hôm nay?")
     content = chat[-1]["content"]

@@ -122,6 +122,33 @@ def test_ask_read_sources_font_and_phone_width(page):
     assert page.external_requests == []  # type: ignore[attr-defined]
 
 
+def test_the_interpretation_line_at_phone_and_desktop_width(page):
+    """Issue 24: a real follow-up shows "Hiểu câu hỏi là" with whole words, unclipped at phone
+    width; a question naming a document after it shows none."""
+    box = page.locator("#question textarea")
+    for question in (DTI, "Còn PAR Index thì sao?"):
+        box.fill(question)
+        box.press("Enter")
+        page.wait_for_function("document.querySelector('#status').innerText.includes('Đã trả lời')")
+        page.wait_for_function("([n]) => document.querySelectorAll('#chat details.source').length >= n",
+                               arg=[1 if question == DTI else 2])
+    line = page.locator("#chat .rewritten")
+    line.first.wait_for()
+    assert line.count() == 1 and line.first.inner_text() == f"Hiểu câu hỏi là: PAR Index — {DTI}"
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844 if width == 390 else 900})
+        page.wait_for_timeout(300)
+        clipped = page.evaluate("(() => { const e = document.querySelector('#chat .rewritten');"
+                                " return e.scrollWidth > e.clientWidth + 1; })()")
+        assert not clipped, width
+    page.screenshot(path=str(ARTIFACTS / "followup-desktop.png"), full_page=True)
+    box.fill("Nghị quyết 70/NQ-HĐND do ai ký?")
+    box.press("Enter")
+    page.locator("#chat").get_by_text("Bế Thanh Tịnh").first.wait_for()
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Đã trả lời')")
+    assert line.count() == 1  # the self-contained question shows no interpretation
+
+
 def test_official_logs_in_and_uploads_at_admin(page, server, tmp_path):
     """The public Văn bản tab only reads; an official logs in at /admin, uploads, and the
     documents table and the audit log name them."""
