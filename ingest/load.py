@@ -20,7 +20,7 @@ from pathlib import Path
 from .errors import (human_size, CorruptFile, DecodeFailure, EmptyDocument, FileTooLarge, IngestError,
                      NeedsOCR, UnsupportedFormat)
 from .layout import HARD
-from .legacy import best_share, decode, repair
+from .legacy import MIN_SHARE, best_share, decode, repair
 from .limits import check_lines, check_text
 from .ocr import IMAGE_FORMATS, OcrConfig, Progress
 from .types import RawDocument, Table
@@ -161,12 +161,15 @@ def _not_decodable(path: str | Path, size: int, exc: UnicodeDecodeError, codec: 
     at = exc.start + size - len(exc.object)
     if codec.startswith("utf-8"):
         share = best_share(data) if data else 0.0
+        ansi = share >= MIN_SHARE  # refused for lacking ư, ơ, ă (ingest.legacy.lost_horns)
         return DecodeFailure(
             path, f"not UTF-8 text: invalid byte 0x{bad} at offset {at}, and no legacy Vietnamese "
                   f"encoding (TCVN3, VNI, VISCII, Windows-1258) reads it as Vietnamese (at best "
-                  f"{share:.0%} valid syllables); save the file as UTF-8",
+                  f"{share:.0%} valid syllables{', but no ư, ơ or ă: Vietnamese saved as Latin-1' if ansi else ''}); "
+                  f"save the file as UTF-8",
             f"không phải văn bản UTF-8 (byte 0x{bad} không hợp lệ ở vị trí {at}) và không đọc được "
-            f"theo bảng mã tiếng Việt cũ nào (TCVN3, VNI, VISCII, Windows-1258); hãy lưu lại tệp dạng UTF-8")
+            f"theo bảng mã tiếng Việt cũ nào (TCVN3, VNI, VISCII, Windows-1258)"
+            f"{' (tiếng Việt đã mất các chữ ư, ơ, ă khi lưu dạng Latin-1)' if ansi else ''}; hãy lưu lại tệp dạng UTF-8")
     return DecodeFailure(path, f"not valid {codec} text: {exc.reason} at offset {at}",
                          f"không giải mã được theo bảng mã {codec} (vị trí {at})")
 

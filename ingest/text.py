@@ -14,6 +14,9 @@ import functools
 import re
 import unicodedata
 
+from .spelling import (ACRONYM, READABLE_MARKS, READABLE_SHARE, _WORD_TOKEN, diacritic_share,  # noqa: F401
+                       is_syllable, readable, syllable_share)
+
 _WORD = re.compile(r"\w+")
 # A token: a number with its inner separators ("3.530", "56,85", "2026") or a run of letters.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
@@ -189,62 +192,6 @@ def parse_number(token: str) -> float | None:
         return float(token)
     except ValueError:
         return None
-
-
-# -- valid Vietnamese syllables ----------------------------------------------------------------
-_INITIAL = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
-_NUCLEUS = ("iêu|yêu|uôi|ươi|ươu|oai|oay|oao|oeo|uây|uya|uyê|uyu|oă|oa|oe|oo|uâ|uê|uy|uô|uơ|ươ|ưa|ưi|ưu|"
-            "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|yê|iu|oi|ôi|ơi|ua|ui|a|ă|â|e|ê|i|o|ô|ơ|u|ư|y")
-_FINAL = "ch|ng|nh|c|m|n|p|t"
-_SYLLABLE = re.compile(rf"(?:{_INITIAL})?(?:{_NUCLEUS})(?:{_FINAL})?")
-_TONE_MARKS = re.compile("[\u0300\u0301\u0303\u0309\u0323]")
-
-
-def is_syllable(word: str) -> bool:
-    """A valid written Vietnamese syllable: onset + rhyme, at most one tone mark ("nghiêng", "Đồng")."""
-    nfd = unicodedata.normalize("NFD", word.lower())
-    if len(_TONE_MARKS.findall(nfd)) > 1:
-        return False
-    base = unicodedata.normalize("NFC", _TONE_MARKS.sub("", nfd))
-    return bool(_SYLLABLE.fullmatch(base))
-
-
-_WORD_TOKEN = re.compile(r"[^\W\d_]+")
-ACRONYM = re.compile("[A-ZĐ]{2,6}")  # "UBND", "HĐND", "PCI"; not "UYÛ" (a VNI-encoded "ỦY")
-
-
-def syllable_share(text: str, sample: int = 20000) -> float:
-    """Share of the words of `text` (first `sample` words) that are valid Vietnamese syllables.
-
-    Acronyms (2-6 capitals of A-Z and Đ: "UBND", "HĐND") count as valid. Real text scores about
-    0.9 and more; mojibake, garbage OCR layers and other languages much less.
-    """
-    words = _WORD_TOKEN.findall(text)[:sample]
-    if not words:
-        return 0.0
-    ok = sum(1 for w in words if is_syllable(w) or ACRONYM.fullmatch(w))
-    return ok / len(words)
-
-
-def diacritic_share(text: str) -> float:
-    """Share of the letters of `text` that carry a Vietnamese diacritic or are đ: 0.25-0.35 in
-    real Vietnamese, 0 in an OCR layer that lost every mark ("uY BAN NgAN nAN")."""
-    letters = [c for c in text[:50000] if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if c in "đĐ" or len(unicodedata.normalize("NFD", c)) > 1) / len(letters)
-
-
-def readable(text: str, min_words: int = 20) -> bool:
-    """Whether an extracted page reads as Vietnamese: most words valid syllables, and marks on the
-    letters. A page of fewer than `min_words` words (a title page, a signature) is not judged."""
-    if len(_WORD_TOKEN.findall(text)) < min_words:
-        return True
-    return syllable_share(text) >= READABLE_SHARE and diacritic_share(text) >= READABLE_MARKS
-
-
-READABLE_SHARE = 0.8  # real pages of the dev corpus: 0.96-1.00; a garbage OCR layer: 0.39-0.43
-READABLE_MARKS = 0.08  # real pages: 0.26-0.35; a garbage OCR layer: 0.00
 
 
 # -- tone marks lost by OCR ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ingest.errors import (CorruptFile, DecodeFailure, EmptyDocument, FileTooLar
 from ingest.layout import HARD, HARD_END
 from ingest.load import SUPPORTED, load
 from ingest.text import has_diacritics
+from .conftest import REAL_CORPUS, needs_real_corpus
 from tests.fixtures import (BUNDLED, HTML_JUNK, bundled_lines, bundled_table, bundled_text,
                             make_docx, make_html, make_pdf, make_scanned_pdf)
 
@@ -464,3 +465,102 @@ def test_unexpected_parser_crash_becomes_corrupt_file(built, monkeypatch):
     with pytest.raises(CorruptFile, match="RuntimeError: xref table exploded") as info:
         load(built["pdf"], LIMIT)
     check_error(info, built["pdf"])
+
+
+# -- the Vietnamese test: spelling rules, and Latin-1 files refused (issue 23) ----------------------
+
+@pytest.mark.parametrize("word", ["mất", "học", "thích", "cấp", "hạt", "tiền", "khuya", "oanh", "huỳnh",
+                                  "nguệch", "nghiêng", "ghế", "Bắc", "Kạn", "gen", "gì", "quốc", "UỶ"])
+def test_vietnamese_syllables_pass(word):
+    from ingest.text import is_syllable
+
+    assert is_syllable(word)
+
+
+@pytest.mark.parametrize("word", [
+    "mầt", "hỏc", "thìch", "cẫp", "hảt",  # a stop final takes only sắc or nặng, or no tone
+    "hait", "muan", "ưum",  # a glide or an open diphthong takes no final
+    "tiê", "ă", "thuô",  # ă, â, iê, uô, ươ need a final
+    "onh", "ech", "unh",  # -ch and -nh follow only a, ê, i/y
+    "gha", "nghu", "ce", "ngi",  # gh, ngh before e, ê, i; c, ng never
+    "bủrger", "fủr", "tiếè"])
+def test_forbidden_syllables_fail(word):
+    from ingest.text import is_syllable
+
+    assert not is_syllable(word)
+
+
+LATIN1_PROSE = {
+    "deutsch.txt": "Die Bürger müssen über die Änderung der Gebühren rechtzeitig informiert werden. "
+                   "Für die Prüfung gilt: Größe und Gewicht sind zu überprüfen.",
+    "espanol.txt": "El niño comió una manzana en el jardín. La información está disponible en "
+                   "español para todos los ciudadanos; mañana habrá reunión.",
+    "portugues.txt": "A educação é um direito de todos. O governo não pode negar acesso à "
+                     "informação pública; a decisão será anunciada amanhã.",
+    "italiano.txt": "La città è bella e il perché della decisione è stato spiegato più volte. "
+                    "Ciò non è vero, però è così.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATIN1_PROSE))
+def test_latin1_prose_is_refused(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(((LATIN1_PROSE[name] + "\n") * 20).encode("latin-1"))
+    with pytest.raises(DecodeFailure) as info:
+        load(path, LIMIT)
+    err = check_error(info, path)
+    assert name in str(err) and "valid syllables" in str(err) and "UTF-8" in err.user_message
+
+
+def saved_as_latin1(text: str) -> bytes:
+    """Vietnamese as a Western-locale "Save as ANSI" writes it: each letter as the Latin-1 letter
+    that keeps most of its marks ("ộ" -> "ô", "ờ" -> "ò", "ư" -> "u"), đ as ð."""
+    out = []
+    for ch in text:
+        if ch in "đĐ":
+            out.append("ð" if ch == "đ" else "Ð")
+            continue
+        nfd = unicodedata.normalize("NFD", ch)
+        for k in range(len(nfd), 0, -1):
+            near = unicodedata.normalize("NFC", nfd[:k])
+            if len(near) == 1 and ord(near) < 256:
+                out.append(near)
+                break
+        else:
+            out.append("?")
+    return "".join(out).encode("latin-1")
+
+
+@needs_real_corpus
+@pytest.mark.parametrize("lines", [40, 120, None])
+def test_vietnamese_saved_as_latin1_is_refused(tmp_path, lines):
+    """Real documents of the development corpus saved as Latin-1: each was read as VISCII before
+    the stricter test (most of their words are still syllables: "Hôi ðông" -> "Hôi đông")."""
+    for source in sorted(REAL_CORPUS.glob("*.md")):
+        if source.name == "SOURCES.md":
+            continue
+        path = tmp_path / f"{source.stem}.txt"
+        text = source.read_text(encoding="utf-8")
+        path.write_bytes(saved_as_latin1("\n".join(text.split("\n")[:lines])))
+        with pytest.raises(DecodeFailure) as info:
+            load(path, LIMIT)
+        err = check_error(info, path)
+        assert path.name in str(err)
+
+
+@pytest.mark.parametrize("encoding, reading", [("VISCII", "viscii"), ("CP1258", "cp1258")])
+def test_viscii_and_cp1258_text_files_convert(tmp_path, encoding, reading):
+    """The bundled document encoded by glibc's iconv (its own tables, not ours) reads back."""
+    import subprocess
+
+    from ingest.text import syllable_share
+
+    text = "\n".join(bundled_lines()[:60])
+    data = subprocess.run(["iconv", "-f", "UTF-8", "-t", f"{encoding}//TRANSLIT"], input=text.encode("utf-8"),
+                          capture_output=True, check=True).stdout
+    path = tmp_path / f"{reading}.txt"
+    path.write_bytes(data)
+    raw = load(path, LIMIT)
+    assert raw.reading == reading and syllable_share(raw.text) >= 0.95
+    ours, theirs = raw.text.split(), nfc(text).split()
+    assert sum(a == b for a, b in zip(ours, theirs)) >= 0.98 * len(theirs)
