@@ -103,6 +103,17 @@ def test_ingest_cli_refuses_bad_files_without_loading_the_model(tmp_path):
     assert written.stderr.index("Đang nạp mô hình…") < written.stderr.index("could not be loaded")
 
 
+def test_bot_ask_says_in_vietnamese_that_it_loads_the_model(store, tmp_path):
+    """Issue 24: "Đang nạp mô hình…" before the (slow) model load, nothing when no model is asked for."""
+    question = "Chỉ tiêu DTI năm 2026 là gì?"
+    loading, _ = run("bot", "ask", question, store=store, model=str(tmp_path / "no-such-model"))
+    assert loading.returncode == 0 and "xếp thứ 32" in loading.stdout, loading.stderr
+    assert loading.stderr.startswith("Đang nạp mô hình…\n"), loading.stderr
+    assert "Loading weights" not in loading.stderr
+    lexical, _ = run("bot", "ask", question, store=store)
+    assert lexical.returncode == 0 and "Đang nạp mô hình" not in lexical.stderr, lexical.stderr
+
+
 @pytest.mark.parametrize("module, command", [("ingest", []), ("bot", []), ("bot", ["tasks"]), ("bot", ["ask"])])
 def test_cli_help_and_usage_errors_are_vietnamese(module, command, tmp_path):
     helped, _ = run(module, *command, "--help", store=tmp_path / "store")
