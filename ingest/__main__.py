@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         def embedder():
-            print("Đang nạp mô hình…", file=sys.stderr, flush=True)
+            if settings.dense_enabled:
+                print("Đang nạp mô hình…", file=sys.stderr, flush=True)
             return load_embedder(settings)
 
         report = index_files(store, args.paths, settings, progress=not args.quiet, user=cli_user(),
