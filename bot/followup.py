@@ -6,7 +6,7 @@ the previous question after it (it carries the context retrieval needs). The LLM
 with the model instead (bot/llm.py).
 
 Only real follow-ups are merged:
-- a "Còn …" / "… thì sao?" question;
+- a "Còn …" / "Thế …" / "… thì sao?" question;
 - a question pointing back ("văn bản đó", "chỉ tiêu này", "nó");
 - an elliptical one: no subject of its own ("Ai ký?", "Năm 2025?").
 A question naming a document ("Nghị quyết 48/2025/NQ-HĐND do ai ký?"), or with its own subject
@@ -37,7 +37,7 @@ def _words(phrases: str) -> str:
 # (accented, folded) alternations; the folded ones leave out words that read otherwise folded
 # ("con" is also "con"/"cơn", "dau" is "đầu", "nay" is "năm nay").
 _LEAD_WORDS = ("còn|vậy còn|thế còn|thế còn về|còn về|còn với|còn của|còn đối với|trong đó|ngoài ra|"
-               "riêng|như vậy thì|thế thì|vậy thì", "vay con|the con|con ve|con voi|con doi voi|trong do|"
+               "riêng|như vậy thì|thế thì|vậy thì|thế|vậy|thế về|vậy về", "vay con|the con|con ve|con voi|con doi voi|trong do|"
                                                       "ngoai ra|the thi|vay thi")
 _TRAIL_WORDS = ("thì sao|thì thế nào|thì như thế nào|thì ra sao|nhỉ|vậy|à|nhé", "thi sao|thi the nao|"
                                                                                 "thi nhu the nao|thi ra sao")
@@ -61,6 +61,8 @@ def _pair(words: tuple[str, str], lead: bool) -> tuple[re.Pattern, re.Pattern]:
 
 
 _LEAD, _LEAD_FOLDED = _pair(_LEAD_WORDS, lead=True)
+# "Thế" opens a follow-up ("thế năm 2027 thì …") but not as a word of its own ("thế giới", "thế mạnh").
+_LEAD = re.compile(r"^(?!thế (?:giới|hệ|mạnh|nào|kỷ|lực|trận|chấp|vị|hiện)(?!\w))" + _LEAD.pattern[1:])
 _TRAIL, _TRAIL_FOLDED = _pair(_TRAIL_WORDS, lead=False)
 _THEN_WHAT = re.compile(r"(?<!\w)thi (?:sao|the nao|nhu the nao|ra sao)\W*$")  # folded "… thì sao?"
 _ASK = re.compile(rf"(?<!\w)(?:{_words(_QUESTION_WORDS[0])})(?!\w)")
@@ -112,11 +114,12 @@ def _has_cue(text: str, accented: bool) -> bool:
 
 
 def _own_question(text: str, accented: bool) -> bool:
-    """A question word after a subject of MIN_SUBJECT syllables, one of them a content word."""
+    """A question word after a subject of MIN_SUBJECT syllables, one of them a content word
+    other than a number."""
     for ask in (_ASK if accented else _ASK_FOLDED).finditer(text):
         before = re.findall(r"\w+", text[:ask.start()])
-        if len(before) >= MIN_SUBJECT and keywords(" ".join(before)):
-            return True
+        if len(before) >= MIN_SUBJECT and any(not k.isdigit() for k in keywords(" ".join(before))):
+            return True  # a year alone is no subject: "năm 2025 tỉnh đứng thứ mấy?" leans
     return False
 
 

@@ -27,6 +27,8 @@ HISTORY = [{"role": "user", "content": DTI}, {"role": "assistant", "content": "x
     ("Ai ký?", "Ai ký"),                                     # elliptical: no subject of its own
     ("Khi nào có hiệu lực?", "Khi nào có hiệu lực"),
     ("Năm 2025?", "Năm 2025"),
+    ("thế năm 2027 thì giảm bao nhiêu?", "năm 2027 thì giảm bao nhiêu"),  # "thế …"
+    ("năm 2025 tỉnh đứng thứ mấy?", "năm 2025 tỉnh đứng thứ mấy"),      # a year is no subject
 ])
 def test_real_followups_are_merged_with_whole_words(question, focus):
     rw = rewrite(question, HISTORY)
@@ -47,11 +49,25 @@ def test_real_followups_are_merged_with_whole_words(question, focus):
     "Con số tăng trưởng GRDP năm nay là bao nhiêu?",   # "Con số" is no "Còn"
     "Tình hình trên địa bàn tỉnh thế nào?",            # "trên địa bàn" points nowhere
     "Ai giám sát việc thực hiện nghị quyết?",
+    "Thế mạnh của tỉnh là gì?",                        # "Thế mạnh" is a word, not "thế …"
     DTI,                                               # the same question again
 ])
 def test_self_contained_questions_are_never_glued(question):
     rw = rewrite(question, HISTORY)
     assert not rw.is_followup and rw.standalone == question == rw.focus
+
+
+def test_the_project_questions_with_a_history_are_merged_exactly_when_they_are_followups():
+    """Every question of eval/data/qa.jsonl asked after a history: merged iff its category is followup."""
+    import json
+
+    from ingest.settings import PROJECT_ROOT
+
+    rows = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "data" / "qa.jsonl").open(encoding="utf-8")]
+    asked = [r for r in rows if r.get("history")]
+    assert sum(r["category"] == "followup" for r in asked) >= 10
+    wrong = [r["question"] for r in asked if rewrite(r["question"], r["history"]).is_followup != (r["category"] == "followup")]
+    assert wrong == []
 
 
 def test_the_line_is_shown_only_when_it_differs_from_what_was_typed():
