@@ -67,6 +67,10 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
                 from .markdown import to_text
 
                 text, tables = to_text(text)
+            else:
+                from .columns import split_columns
+
+                text, tables = split_columns(text)
         elif fmt == "html":
             text, tables = _html(data, path, reading)
         elif fmt in ("docx", "doc"):
