@@ -1,6 +1,8 @@
 # The two commands a new user needs (see README):
-#   make run    set up everything, then serve the app (the index builds itself on first run)
-#   make test   set up everything, then run the whole test suite
+#   make run    set up what the app needs (scripts/setup.sh), then serve it (the index builds
+#               itself on first run)
+#   make test   set up the app and the test tools (scripts/setup.sh --tests: dev extra, the local
+#               test LLM, Chromium), then run the whole test suite
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
