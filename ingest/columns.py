@@ -12,6 +12,7 @@ layout table (rows split at the rule lines "-------" under the letterhead's bloc
 two or more two-column lines and one of its cells reads as a letterhead or signature cell
 (`ingest.tables.LAYOUT_CELL`); `ingest.tables.render` turns it into the same cell lines a Word
 letterhead table gives. Justified body text, whose lines cross any gutter, is left alone.
+Columns separated by tabs (a Word table copied as text) are aligned first: a tab stands for the gap.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from .types import Table
 GAP = 3  # spaces between two columns ("Số: 12/QĐ-UBND   Hà Nội, ngày …"); words have one or two
 CENTRE_SLACK = 3  # columns a centred line of the right block may be off its centre
 MAX_BLANKS = 4  # blank lines inside a zone (the signature's space above the name)
+MAX_LINES = 60  # lines of one zone (a long "Nơi nhận" list beside the signature)
 _SEGMENT = re.compile(r"\S+(?: {1,%d}\S+)*" % (GAP - 1))
+_TABS = re.compile(r"\s*\t[\t ]*")
 _RULE = re.compile(r"^[-_=─–—.*\s]+$")
 
 
@@ -51,14 +54,14 @@ def split_columns(text: str, first_table: int = 0) -> tuple[str, tuple[Table, ..
     tables: list[Table] = []
     pages = []
     for page in text.split(PAGE_BREAK):
-        lines = page.split("\n")
+        lines = _untab(page.split("\n"))
         out: list[str] = []
         i = 0
         while i < len(lines):
             found = _zone_at(lines, i)
-            if found is None:
-                out.append(lines[i])
-                i += 1
+            if not isinstance(found, tuple):  # no zone; a run of two-column lines that is none is skipped
+                out.extend(lines[i:found])
+                i = found
                 continue
             start, end, table = found
             del out[len(out) - (i - start):]  # lines taken in above the first two-column line
@@ -73,15 +76,30 @@ def _segments(line: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _SEGMENT.finditer(line.expandtabs(8))]
 
 
-def _zone_at(lines: list[str], i: int) -> tuple[int, int, Table] | None:
+def _untab(lines: list[str]) -> list[str]:
+    """Lines whose two parts a tab separates ("Số: 12/QĐ-UBND\tHà Nội, ngày …", "\tCHỦ TỊCH"), the
+    right part aligned GAP spaces after the longest left part; other lines as they are."""
+    parts = {i: [p.strip() for p in _TABS.split(line.strip(" "))] for i, line in enumerate(lines)
+             if "\t" in line.rstrip()}
+    parts = {i: p for i, p in parts.items() if len(p) == 2 and p[1]}
+    pairs = [p for p in parts.values() if p[0]]
+    if not pairs:  # tabs that indent paragraphs only
+        return lines
+    longest = max(len(p[1]) for p in pairs)  # a tab-indented paragraph is no right-column line
+    parts = {i: p for i, p in parts.items() if p[0] or len(p[1]) <= longest}
+    width = max(len(p[0]) for p in pairs) + GAP
+    return [parts[i][0].ljust(width) + parts[i][1] if i in parts else line for i, line in enumerate(lines)]
+
+
+def _zone_at(lines: list[str], i: int) -> tuple[int, int, Table] | int:
     """(first line, line after the zone, its table) when a layout zone's first two-column line is
-    line i."""
+    line i, else the line to go on from."""
     segs = _segments(lines[i])
     if len(segs) != 2 or segs[1][0] - segs[0][1] < GAP:
-        return None
+        return i + 1
     zone = _Zone(segs[0][1], segs[1][0], segs[1][0], [[segs[0][2], segs[1][2]]], [(segs[1][0] + segs[1][1]) / 2], 1)
     j, blanks = i + 1, 0
-    while j < len(lines) and blanks <= MAX_BLANKS:
+    while j < len(lines) and blanks <= MAX_BLANKS and j - i < MAX_LINES:
         segs = _segments(lines[j])
         if not segs:
             blanks += 1
@@ -101,11 +119,9 @@ def _zone_at(lines: list[str], i: int) -> tuple[int, int, Table] | None:
             break
         zone.rows.insert(0, ["", segs[0][2]])
         start -= 1
-    if zone.pairs < 2:
-        return None
     table = _table(zone.rows)
-    if not is_layout(list(table)) or not any(LAYOUT_CELL.search(p) for row in zone.rows for p in row):
-        return None
+    if zone.pairs < 2 or not is_layout(list(table)) or not any(LAYOUT_CELL.search(p) for row in zone.rows for p in row):
+        return j
     return start, j, table
 
 

@@ -67,6 +67,11 @@ def side_by_side(left: list[str], right: list[str], width: int = 80, split: int 
     return out
 
 
+def tabbed(left: list[str], right: list[str]) -> list[str]:
+    return [f"{a}\t{b}".rstrip() if b else a for a, b in zip(left + [""] * len(right), right + [""] * len(left))
+            if a or b]
+
+
 def body_of(name: str) -> list[str]:
     """The corpus document's paragraphs from its first "Căn cứ"/"Kính gửi" line to its "Nơi
     nhận", at most 40."""
@@ -91,6 +96,9 @@ def forms(doc, variant: str) -> tuple[str, str]:
     if variant == "flush":  # blocks flush left in their columns, no blank line anywhere
         head = side_by_side(left, right, centre=False)
         tail = side_by_side(recipients, signature, centre=False)
+    elif variant == "tabs":  # a Word table copied as text: cells separated by a tab
+        head = tabbed(left, right)
+        tail = tabbed(recipients, signature)
     elif variant == "signature-above":  # the signature block starts a line above "Nơi nhận"
         head = side_by_side(left, right)
         tail = side_by_side([""] + recipients, signature, centre=False)
@@ -102,7 +110,7 @@ def forms(doc, variant: str) -> tuple[str, str]:
 
 
 @needs_real_corpus
-@pytest.mark.parametrize("variant", ["centred", "flush", "signature-above"])
+@pytest.mark.parametrize("variant", ["centred", "flush", "signature-above", "tabs"])
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=[d[0].split("_")[0] + "_" + d[0].split("_")[2] for d in DOCUMENTS])
 def test_two_column_text_reads_as_the_single_column_form(tmp_path, doc, variant):
     single, layout = forms(doc, variant)
@@ -138,6 +146,18 @@ def test_justified_text_and_data_tables_stay_as_they_are():
         "2      Thu ngân sách               tỷ đồng      3.530",
     ])
     assert split_columns(text) == (text, ())
+    indented = "\tĐiều 1. Phạm vi điều chỉnh\n\tNghị định này quy định nguyên tắc, tiêu chí, thẩm quyền.\n"
+    assert split_columns(indented) == (indented, ())  # tabs that indent paragraphs
+
+
+def test_a_long_run_of_two_column_lines_is_read_once():
+    """A two-column text table of 20,000 rows is no zone, and is passed over in one go."""
+    import time
+
+    text = "\n".join(f"Mã hồ sơ {i:05d}      Đã tiếp nhận và giải quyết đúng hạn" for i in range(20000))
+    started = time.perf_counter()
+    assert split_columns(text) == (text, ())
+    assert time.perf_counter() - started < 5
 
 
 def test_a_layout_text_file_has_its_zones_as_tables(tmp_path):
