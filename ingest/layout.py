@@ -42,6 +42,10 @@ _MARKER = re.compile(
     r"(?:[.:]|\s*$|\s+[A-ZĐ(])|(?:PHỤ LỤC|Phụ lục)\s*$|LỜI NÓI ĐẦU|LỜI MỞ ĐẦU"
     r"|(?:Căn cứ|Xét|Theo đề nghị|Nơi nhận|Kính gửi|Trân trọng)\b"
     r"|(?:TM|KT|TL|TUQ|Q)\.\s)")
+# Letterhead lines that start a block of their own: the motto, the number, the place and date.
+_LETTERHEAD = re.compile(r"(?:CỘNG H[ÒO]A XÃ HỘI|Độc lập\s*[-–]\s*Tự do|Số\s*:"
+                         r"|[^,\d]{2,30}, ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\s*$)")
+_RULE = re.compile(r"[-_=–—]{3,}")  # the rule under a letterhead block
 # Structural headings: in `loose` mode the line after one starts afresh when it starts uppercase.
 _HEADING = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Mục|MỤC|Phần|PHẦN|Phụ lục|PHỤ LỤC)\s+\S|^[IVXLC]{1,6}\.\s")
 _BARE_MARKER = re.compile(r"\(?\d{1,2}(?:\.\d{1,2})*[.)]?|\([a-zđ\d]{1,3}\)|[a-zđ]\)|[IVXLC]{1,6}\.|[-–•+]")
@@ -148,8 +152,8 @@ def _joins(cur: str, nxt: str, mode: str, width: float) -> bool:
     """Whether `nxt` continues the paragraph `cur` (both non-empty, squashed)."""
     if _BARE_MARKER.fullmatch(cur):
         return True  # "3.2." alone, then its text
-    if _MARKER.match(nxt):
-        return False
+    if _MARKER.match(nxt) or _LETTERHEAD.match(nxt) or _RULE.fullmatch(cur):
+        return False  # a letterhead's blocks (each up to its rule) stand alone, in blank-separated text too
     first = _first_letter(nxt)
     if not first:
         return True  # "." or ")" alone: the end of the line above

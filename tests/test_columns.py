@@ -96,6 +96,8 @@ def forms(doc, variant: str) -> tuple[str, str]:
     if variant == "flush":  # blocks flush left in their columns, no blank line anywhere
         head = side_by_side(left, right, centre=False)
         tail = side_by_side(recipients, signature, centre=False)
+    elif variant == "one-column-blank-lines":  # no columns, a blank line after each paragraph
+        tail = [line for line in signature + recipients if line]  # the head read row by row, as above
     elif variant == "tabs":  # a Word table copied as text: cells separated by a tab
         head = tabbed(left, right)
         tail = tabbed(recipients, signature)
@@ -110,7 +112,7 @@ def forms(doc, variant: str) -> tuple[str, str]:
 
 
 @needs_real_corpus
-@pytest.mark.parametrize("variant", ["centred", "flush", "signature-above", "tabs"])
+@pytest.mark.parametrize("variant", ["centred", "flush", "signature-above", "tabs", "one-column-blank-lines"])
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=[d[0].split("_")[0] + "_" + d[0].split("_")[2] for d in DOCUMENTS])
 def test_two_column_text_reads_as_the_single_column_form(tmp_path, doc, variant):
     single, layout = forms(doc, variant)
