@@ -44,6 +44,8 @@ _SENTENCE = re.compile(r"[^.;\n]+(?:[.;](?!\d)|\n|$)")
 _CITED = re.compile(r"^(?:và\s+)?(?:các\s+)?(?:" + REF.pattern + r"|Luật\b)", re.I)  # "…; Nghị định số 38/2023/NĐ-CP sửa đổi …"
 _LIST_GOES_ON = re.compile(r"(?:,|;|\bvà|\bhoặc)\s*(?:các\s+)?$")
 _LIST_ONLY = re.compile(r"\s*(?:,|\bvà|\bhoặc)\s*(?:các\s+)?")
+# A list's head names documents and ends "… sau:" ("bãi bỏ các văn bản sau:"); "Sửa đổi Điều 3 như sau:" is none
+_HEAD = re.compile(r"(?:văn bản|" + _KINDS + r")\b[^:]*\bsau(?:\s+đây)?\b[^:]*:\s*$", re.I)
 _ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[a-zđ]\.|\d{1,2}[.)]|[-–•+])\s+")
 # Between two numbers of one list: "Quyết định số 10/2020/QĐ-UBND ngày 05/3/2020, số 11/2021/…"
 _LISTED = re.compile(r"(?:\s*ngày\s+[\d/.-]+(?:\s+tháng\s+\d{1,2}\s+năm\s+\d{4})?)?\s*(?:,|;|và|hoặc)\s*"
@@ -65,7 +67,8 @@ def relations(text: str, title: str, own_number: str) -> list[Relation]:
     head, pos = "", 0
     for line in spoken.split("\n"):
         at, pos = pos, pos + len(line) + 1
-        if head and _ITEM.match(line):
+        item_head = head if head and _ITEM.match(line) else ""
+        if item_head:
             pairs = _item_relations(_ITEM.sub("", line, count=1), head, own_number)
             if pairs is not None:
                 add(pairs, at, at + len(line.rstrip()))
@@ -86,6 +89,7 @@ def relations(text: str, title: str, own_number: str) -> list[Relation]:
             head = _list_head(sentence) if not pairs else ""
             if stripped.endswith((".", ":")):
                 clause = m.end()
+        head = head or item_head  # an item naming no document: the list goes on
         open_end = bool(line.strip()) and not line.rstrip().endswith((";", ".", ":"))
     return list(found.values())
 
@@ -195,7 +199,7 @@ def _lapsed(span: str, own: str) -> list[tuple[str, str]]:
 def _list_head(sentence: str) -> str:
     """The relation kind a sentence that ends with ":" gives the list items under it ("Bãi bỏ các
     văn bản sau:", "Các Nghị quyết sau đây hết hiệu lực:"), else ""."""
-    if not sentence.rstrip().endswith(":"):
+    if not _HEAD.search(sentence):
         return ""
     verbs = [v for v in _verbs(sentence) if not _PASSIVE.search(sentence[:v[0]])]
     if not verbs:

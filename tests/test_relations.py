@@ -138,3 +138,15 @@ def test_a_wrapped_copy_keeps_its_relations(tmp_path):
                         encoding="utf-8")
         copy = process_file(path, settings)
         assert {(r.kind, r.target) for r in copy.meta.relations} == {(r.kind, r.target) for r in doc.meta.relations}
+
+
+def test_an_item_naming_no_document_keeps_the_list_and_new_wording_is_no_list():
+    text = "\n".join([
+        "Điều 2. Bãi bỏ các văn bản sau đây của Ủy ban nhân dân tỉnh:",
+        "1. Quyết định số 10/2020/QĐ-UBND ngày 05 tháng 3 năm 2020;",
+        "2. Các quy định trái với Quyết định này;",
+        "3. Quyết định số 11/2021/QĐ-UBND ngày 12 tháng 4 năm 2021.",
+        "Điều 3. Sửa đổi, bổ sung khoản 2 Điều 5 như sau:",
+        "a) Hồ sơ gồm bản sao Quyết định số 12/2022/QĐ-UBND và tờ khai;",
+        "b) Thời hạn giải quyết là 10 ngày làm việc."])
+    assert found(text, own="05/2026/QĐ-UBND") == {("repeals", "10/2020/QĐ-UBND"), ("repeals", "11/2021/QĐ-UBND")}
