@@ -38,6 +38,8 @@ from .types import Answer
 
 REFUSAL = "Các văn bản hiện có không nêu thông tin này"
 LEAD_CHARS = 400  # the asked fact is within the first LEAD_CHARS of an answer
+# A list item's marker at the start of a quote: "(11) ", "a) ", "3.2.1. ", "- ".
+_MARKER = re.compile(r"^\s*(?:\(\w{1,4}\)|\w{1,2}\)|\d+(?:\.\d+)*\.|[-–+•])\s+")
 _HOSTILE = re.compile(r"bo qua (moi |cac |tat ca )?(huong dan|chi dan|quy tac|lenh)|ignore (all |previous |the )|"
                       r"\bbia (ra|dai|mot)\b|tu bia|gia vo|dong vai|tuong tuong (ra )?mot|system prompt|"
                       r"jailbreak|quen (het )?(huong dan|moi thu)")
@@ -71,19 +73,21 @@ class Scored:
 class ExtractiveAnswerer(Answerer):
     mode = "extractive"
 
-    def __init__(self, store: Store, retriever: Retriever, k: int = 10, embedder=None, model: Model | None = None):
+    def __init__(self, store: Store, retriever: Retriever, k: int = 10, embedder=None, model: Model | None = None,
+                 refusal: str = "accuracy"):
         self.store = store
         self.retriever = retriever
         self.k = k
         self.embedder = embedder  # dense similarity of question and candidate (None: lexical only)
         self._model = model
+        self.refusal = refusal  # the ranker's refusal policy (Settings.refusal)
         self._docs: tuple[int, list] = (-1, [])
 
     @property
     def model(self) -> Model:
         if self._model is None:
             kind = "dense" if self.embedder is not None else "hybrid" if self.store.dense is not None else "lexical"
-            self._model = load_model(kind)
+            self._model = load_model(kind, refusal=self.refusal)
         return self._model
 
     def documents(self):
@@ -167,7 +171,7 @@ class ExtractiveAnswerer(Answerer):
             start, end = quote_span(q, c)
             cite = ev.cite(len(cites) + 1, c.chunk, start, end, self.store)
             cites.append(cite)
-            said = cite.quote
+            said = _MARKER.sub("", cite.quote, count=1) or cite.quote  # "(11) Chỉ số …" -> "Chỉ số …"
             items = ""  # "… gồm có:" at a chunk's end: its items are the next chunks (points a), b) …)
             if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
                 for nxt in self._items(c.chunk):
@@ -181,12 +185,9 @@ class ExtractiveAnswerer(Answerer):
                 parts.append(f"{c.value}: {said} [{cite.n}]{items}")
             else:
                 parts.append(f"{said} [{cite.n}]{items}")
-        label = cites[0].label
-        if len(parts) == 1:
-            where = _short(cites[0].section)
-            text = f"Theo {label}{f' ({where})' if where else ''}: {parts[0]}"
-        else:
-            text = f"Theo {label}:\n" + "\n".join(f"- {p}" for p in parts)
+        # The fact first: no "Theo <document> (<section>):" before it; the document, section and
+        # quote stand in the sources under the answer ([n]).
+        text = parts[0] if len(parts) == 1 else "\n".join(f"- {p}" for p in parts)
         return Answer(text=text, citations=tuple(cites), support=support)
 
     def _items(self, chunk) -> list:
@@ -225,10 +226,3 @@ class ExtractiveAnswerer(Answerer):
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.chunk.id == b.chunk.id and a.start < b.end and b.start < a.end
-
-
-def _short(section: str, limit: int = 60) -> str:
-    """The section's last part ("3.1.4. Quản lý …"), with its parent when it is only a code ("(1)")."""
-    parts = section.split(" › ") if section else [""]
-    last = parts[-1] if len(parts[-1]) > 6 or len(parts) == 1 else " › ".join(parts[-2:])
-    return last if len(last) <= limit else last[:limit].rsplit(" ", 1)[0] + "…"

@@ -44,7 +44,7 @@ _ASKS = (
 _ASKS = tuple((name, re.compile(rx)) for name, rx in _ASKS)
 _UNITS = (("%", r"%|phan tram|ty le|ti le"), ("hạng", r"hang may|thu may|xep thu|xep hang|dung thu"),
           ("tỷ", r"\bty dong\b|\bty\b"), ("triệu", r"\btrieu\b"), ("đồng", r"\bdong\b|\btien\b|kinh phi|muc chi"),
-          ("tuổi", r"\btuoi\b"), ("năm", r"bao nhieu nam|may nam"), ("tháng", r"bao nhieu thang|may thang"),
+          ("tuổi", r"(bao nhieu|may|do|nhung) tuoi|\btuoi (toi da|toi thieu|la)\b"), ("năm", r"bao nhieu nam|may nam"), ("tháng", r"bao nhieu thang|may thang"),
           ("ngày", r"bao nhieu ngay|may ngay"), ("ha", r"\bha\b|hec ta|hecta"), ("km", r"\bkm\b|ki lo met"),
           ("người", r"bao nhieu nguoi|may nguoi"))
 _UNITS = tuple((u, re.compile(rx)) for u, rx in _UNITS)
@@ -77,6 +77,14 @@ _SECTION = re.compile(r"\b(dieu|khoan|diem|muc|chuong|phan|phu luc|tieu muc)\s+(
 _SECTION_NAMES = {"dieu": "Điều", "khoan": "Khoản", "diem": "Điểm", "muc": "Mục", "chuong": "Chương", "phan": "Phần",
                   "phu luc": "Phụ lục", "tieu muc": "Tiểu mục"}
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+# A kind of document the question names, by its full word. Words that are also verbs ("quyết
+# định", "báo cáo", "thông báo") count only where they name a document: before a number, "số",
+# "này", "về", "của" or a year; "luật" not inside "pháp luật".
+_FULL_KINDS = {k: v for k, v in _KIND_WORDS.items() if " " in k or k == "luat"}
+_VERB_KINDS = ("quyet dinh", "bao cao", "thong bao")
+_KIND_NAMED = re.compile(
+    rf"(?<!phap )\b({'|'.join(k for k in _FULL_KINDS if k not in _VERB_KINDS)})\b"
+    rf"|\b({'|'.join(_VERB_KINDS)})\b(?=\s*(?:so\b|\d|nay\b|ve\b|cua\b|nam \d))")
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Question:
     sections: tuple[tuple[str, str], ...] = ()  # ("Điều", "5"), ("Khoản", "2") … it names
     years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # kinds of document it names ("Kế hoạch", "Nghị quyết")
     alternatives: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = field(default=())  # abbreviations
 
     def matched(self, keyword: str, tokens: set[str]) -> bool:
@@ -141,12 +150,13 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     sections = tuple((_SECTION_NAMES[m.group(1)], m.group(2).upper() if re.fullmatch(r"[ivxlc]+", m.group(2))
                       else m.group(2)) for m in _SECTION.finditer(bare))
     years = tuple(int(y) for y in dict.fromkeys(_YEAR.findall(bare)))
+    kinds = tuple(dict.fromkeys(_FULL_KINDS[m.group(1) or m.group(2)] for m in _KIND_NAMED.finditer(folded)))
     own = text.lower() if accented else folded  # "Lạng Sơn là" is no "Sơn La"
     places = tuple(p for p in domain.provinces
                    if re.search(rf"(?<!\w){re.escape(p.lower() if accented else vn.fold(p))}(?!\w)", own))
     return Question(text=text, folded=folded, accented=accented, keywords=tuple(dict.fromkeys(kws)), pairs=pairs,
                     asks=asks, unit=unit, meta_field=meta_field, doc_ids=doc_ids, doc_refs=refs,
-                    sections=sections, years=years, places=places,
+                    sections=sections, years=years, places=places, kinds=kinds,
                     alternatives=_alternatives(text, folded, accented, kws, domain))
 
 
@@ -167,7 +177,7 @@ def _documents(text: str, folded: str, documents) -> tuple[tuple[str, ...], tupl
     for m in _KIND_NUMBER.finditer(folded):
         kind, digits, year = _KIND_WORDS[m.group(1)], int(m.group(2)), m.group(3)
         hits = [d for d in numbered if _number_parts(d.number)[0] == digits and (
-            vn.fold(d.type) == vn.fold(kind) or _code_kind(d.number) == kind)
+            vn.fold(d.type) == vn.fold(kind) or code_kind(d.number) == kind)
                 and (not year or _number_parts(d.number)[1] in (year, None) or d.issued.startswith(year))]
         if hits and not any(a <= m.start() < b for a, b in spans):
             found.update(dict.fromkeys(d.doc_id for d in hits))
@@ -194,7 +204,7 @@ def _number_parts(number: str) -> tuple[int, str | None, str]:
     return digits, year, vn.fold(parts[-1])
 
 
-def _code_kind(number: str) -> str:
+def code_kind(number: str) -> str:
     from ingest.meta import CODES
 
     return CODES.get(number.split("/")[-1].split("-")[0], "")

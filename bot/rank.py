@@ -13,7 +13,9 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
   cosine        the question's cosine with the candidate's chunk, from dense retrieval (free:
                 computed when retrieving; 0 where dense retrieval did not find the chunk)
   cosine_rel    the same minus the best candidate's
-  type          the candidate holds what is asked: a figure in the asked unit, an agency, a date …
+  type          the candidate holds what is asked, and one the question does not already say: a
+                figure in the asked unit, an agency, a date … (the agency or number the question
+                names is no answer to it)
   type_missing  something is asked and the candidate does not hold it
   year          the question's years are nowhere in the candidate's context (its text, heading
                 path, its document's title and dates)
@@ -24,6 +26,8 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
                 unknown (no issuer found, or a national body): weighed, never a mismatch
   rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score
   doc           the candidate is in a document the question names (1), in another one (-1)
+  kind          the question names a kind of document ("kế hoạch", "nghị quyết"): 1 when the
+                candidate's document is of that kind, -1 when it is known to be another, else 0
   described     idf-weighted share of the question's words that name its document (kind,
                 issuer, title, number, year): a document called by description, not by number
   section       its section path holds a section the question names
@@ -51,22 +55,25 @@ from vectorstore.store import Store
 
 from . import evidence as ev
 from .candidates import Candidate, described, section_match
-from .question import Question
+from .question import Question, code_kind
 
 RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
 SOURCES = ("unit", "meta", "relation", "target", "task", "section")
 FEATURES = ("coverage", "coverage_rel", "context", "pairs", "rare_missing", "unknown", "dense", "dense_rel",
             "cosine", "cosine_rel", "type", "type_missing", "year", "year_own", "place", "place_unknown", "rank",
-            "retrieval", "doc", "described", "section", "length") + tuple(f"source_{s}" for s in SOURCES)
+            "retrieval", "doc", "kind", "described", "section", "length") + tuple(f"source_{s}" for s in SOURCES)
 # The direction each feature may move the probability (the fit keeps each weight to its sign;
 # 0: either way). More of the question covered never counts against a candidate; a missing
 # asked type, an unknown word, another year or place never count for it.
 SIGNS = {"coverage": 1, "coverage_rel": 1, "context": 1, "pairs": 1, "rare_missing": -1, "unknown": -1,
          "dense": 1, "dense_rel": 1, "cosine": 1, "cosine_rel": 1, "type": 1, "type_missing": -1, "year": -1,
-         "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "described": 1,
+         "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "kind": 1, "described": 1,
          "section": 1}
 # The features each kind of model does without (they are 0 where it runs).
 KINDS = {"dense": (), "hybrid": ("dense", "dense_rel"), "lexical": ("dense", "dense_rel", "cosine", "cosine_rel")}
+# Refusal policies (VNQA_REFUSAL), each with its threshold in ranker.json: 'accuracy' (most
+# questions handled right on the dev folds) and 'fr05' (false refusals at most 0.05 there).
+REFUSAL_POLICIES = ("accuracy", "fr05")
 DENSE_CHUNKS, DENSE_MAX = 3, 32  # units embedded per question: from the top 3 chunks, at most 32
 
 _FIGURE = re.compile(r"(?<![\w/(.-])\d+(?:[.,]\d+)*\s*(?:%|[^\W\d_]+)|(?<![\d/.-])\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -78,8 +85,11 @@ _AGENCY = re.compile(r"\b(Ủy ban|UBND|Hội đồng|HĐND|Sở|Bộ|Ban|Thư�
                      r"Thanh tra|Kho bạc|Trung tâm|Thủ tướng|Chính phủ|Quốc hội|Viện|Tòa án|Đoàn|Mặt trận)\b")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/\d{4})?|quý [IV1-4]|năm \d{4}|"
                    r"\d{4}\s*[-–]\s*\d{4}|hằng (năm|tháng|quý|tuần)|hàng (năm|tháng|quý)|thường xuyên|"
-                   r"\d+ ngày|trước ngày|chậm nhất")
+                   r"\d+ ngày|trước ngày|chậm nhất|"
+                   r"(?:(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|mốt|tư|lăm|trăm) )+(?:ngày|tuần|tháng|năm)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_AGENCY_SPAN = re.compile(_AGENCY.pattern + r"(?:\s+[\w-]+){0,2}")  # the head and two words: "Sở Tư pháp"
+_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -107,21 +117,25 @@ def eligible(p: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def load_model(kind: str = "hybrid", path: Path = RANKER_FILE) -> Model:
+def load_model(kind: str = "hybrid", path: Path = RANKER_FILE, refusal: str = "accuracy") -> Model:
     """The fitted model of one kind (KINDS): 'hybrid' (the default: retrieval's cosines),
     'lexical' (no embedding model) or 'dense' (also each candidate's own cosine,
-    VNQA_ANSWER_DENSE)."""
+    VNQA_ANSWER_DENSE), with the threshold of a refusal policy ('accuracy' or 'fr05',
+    VNQA_REFUSAL)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if data.get("features") != list(FEATURES):
         raise ValueError(f"{path} was fitted on other features; run `python -m eval fit-ranker`")
     m = data["models"][kind]
+    thresholds = m.get("thresholds", {"accuracy": m["threshold"]})
+    if refusal not in thresholds:
+        raise ValueError(f"unknown refusal policy {refusal!r}: one of {', '.join(thresholds)}")
     booster = None
     if m.get("booster"):  # trees in a file beside ranker.json (lightgbm's text format)
         import lightgbm  # noqa: PLC0415  (only a boosted model needs it)
 
         booster = lightgbm.Booster(model_file=str(Path(path).parent / m["booster"]))
     return Model(np.array(m.get("weights", []), dtype=np.float64), float(m.get("bias", 0.0)),
-                 float(m["threshold"]), float(m.get("multi", 0.8)), m.get("info", {}), booster)
+                 float(thresholds[refusal]), float(m.get("multi", 0.8)), m.get("info", {}), booster)
 
 
 def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -> np.ndarray:
@@ -157,7 +171,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
             got / total_idf, 0.0, context[c.chunk.id], pairs, max(missing, default=0.0) / stats.max_idf, unknown,
             dense[i], 0.0, c.cosine, 0.0,
             float(holds), float(asked and not holds), *_year(q, c, meta), *_place(q, c, meta), 1.0 / (1 + c.rank),
-            c.retrieval, doc, described(q, meta, stats),
+            c.retrieval, doc, _kind(q, meta), described(q, meta, stats),
             section,
             math.log1p(len(text)) / 8.0] + [float(c.source == s) for s in SOURCES])
     x = np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
@@ -217,8 +231,19 @@ def _provinces() -> tuple[str, ...]:
     return Domain.load().provinces
 
 
+def _kind(q: Question, meta) -> float:
+    """1: the candidate's document is of a kind the question names; -1: of another known kind."""
+    if not q.kinds or meta is None:
+        return 0.0
+    own = {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
+    if not own:
+        return 0.0
+    return 1.0 if own & {vn.fold(k) for k in q.kinds} else -1.0
+
+
 def _holds(q: Question, c: Candidate) -> bool:
-    """The candidate holds the kind of thing asked."""
+    """The candidate holds one of the kinds of thing asked ("bao lâu một lần": a figure or a
+    time), and one the question does not say already."""
     text = f"{c.value} {c.text}"
     if q.meta_field and q.meta_field != "relation":
         return c.source == "meta"
@@ -226,11 +251,25 @@ def _holds(q: Question, c: Candidate) -> bool:
         return c.source == "relation"
     if "figure" in q.asks:
         rx = _UNIT_RX.get(q.unit)
-        return bool(re.search(rx, text)) if rx else bool(_FIGURE.search(text))
+        if _new(q, re.finditer(rx, text) if rx else _FIGURE.finditer(text)):
+            return True
     if "agency" in q.asks:
-        return bool(c.value) or bool(_AGENCY.search(c.text))
+        if (c.value and vn.fold(c.value) not in q.folded) or _new(q, _AGENCY_SPAN.finditer(c.text)):
+            return True
     if "when" in q.asks:
-        return bool(_DATE.search(text))
+        return _new(q, _DATE.finditer(text))
+    return False
+
+
+def _new(q: Question, found) -> bool:
+    """One of the matches says something the question does not: a number it does not name, or
+    words it does not use ("Sở Tư pháp" is new to a question about "Sở Khoa học")."""
+    for m in found:
+        numbers = _NUMBER.findall(m.group())
+        if numbers and any(n not in q.text for n in numbers):
+            return True
+        if not numbers and vn.fold(m.group()) not in q.folded:
+            return True
     return False
 
 

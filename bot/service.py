@@ -15,6 +15,7 @@ from vectorstore.store import Store
 from vectorstore.types import Filters
 
 from .answer import Answerer, ExtractiveAnswerer
+from .rank import REFUSAL_POLICIES
 from .retrieve import Retriever, build_retriever
 from .types import Answer
 
@@ -37,10 +38,12 @@ class Bot:
 
 
 def build_bot(settings: Settings, store: Store | None = None, progress: bool = True) -> Bot:
+    if settings.refusal not in REFUSAL_POLICIES:  # before any store or model is opened
+        raise ValueError(f"VNQA_REFUSAL={settings.refusal!r}: one of {', '.join(REFUSAL_POLICIES)}")
     store = store or open_store(settings, progress=progress)
     retriever = build_retriever(store, settings.rerank_model, settings.rerank_weight)
     embedder = store.dense.embedder if store.dense is not None and settings.answer_dense else None
-    extractive = ExtractiveAnswerer(store, retriever, settings.top_k, embedder)
+    extractive = ExtractiveAnswerer(store, retriever, settings.top_k, embedder, refusal=settings.refusal)
     answerer: Answerer = extractive
     if settings.answer_mode == "llm":
         if settings.llm_base_url:

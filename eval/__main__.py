@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run_variants(settings, args.out, args.store_dir, progress, tuple(args.variants or MODELS))
         for r in results:
             t = r["test"]
-            print(f"[variants] {r['kind']} {r['variant']}: dev accuracy {r['dev']['accuracy']:.3f}; test accuracy "
+            print(f"[variants] {r['kind']} {r['variant']} ({r['policy']}): dev accuracy {r['dev']['accuracy']:.3f}; test accuracy "
                   f"{t['accuracy']:.3f}, answered right {t['answered_right']:.3f}, false refusals "
                   f"{t['false_refusals']:.3f}, correct refusals {t['correct_refusals']:.3f}")
         print(f"[variants] wrote {args.out}/variants.md")

@@ -14,9 +14,10 @@ cosines; 'lexical' without an embedding model; 'dense' with each candidate's own
 `Boosted` (LightGBM, monotone in the same directions) is compared beside it by
 `python -m eval ranker-variants`. The rows are cached by the answer path's source
 (eval/ranker_variants.py), so a fit after a variants run collects nothing. The threshold is chosen by
-leave-one-document-out cross-validation on the dev data: the one that maximises accuracy
-(an answerable question right when its best candidate is a positive above the threshold, an
-unanswerable one when the best is below). Writes bot/data/ranker.json and, in --report, the
+cross-validation by document on the dev data (`folds`), one per refusal policy (`choose`):
+'accuracy' maximises the share handled right (an answerable question right when its best
+candidate is a positive above the threshold, an unanswerable one when the best is below), the
+default; 'fr05' keeps false refusals at most 0.05 and then refuses as much as it can. Writes bot/data/ranker.json and, in --report, the
 reliability curve and the refusal/false-refusal trade-off (report.md, report.json).
 """
 
@@ -29,12 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.rank import FEATURES, KINDS, SIGNS, eligible
+from bot.rank import FEATURES, KINDS, REFUSAL_POLICIES, SIGNS, eligible
 from ingest.settings import PROJECT_ROOT, Settings
 
 from . import match
 
 THRESHOLDS = np.round(np.arange(0.02, 0.96, 0.01), 2)
+MAX_FALSE_REFUSALS = 0.05  # the 'fr05' refusal policy (`choose`)
+POLICIES = REFUSAL_POLICIES
+POLICY = "accuracy"  # the refusal policy the fitted threshold follows
+PARTS = 5  # cross-validation folds a dominant document is cut into (`folds`)
 
 
 
@@ -141,6 +146,18 @@ def decisions(model, rows: list[dict]) -> list[tuple[float, bool, bool]]:
     return out
 
 
+def choose(trade: list[dict], policy: str = "accuracy") -> dict:
+    """The trade-off point (`curve`) a refusal policy picks: 'accuracy' maximises the share of
+    questions handled right; 'fr05' keeps false refusals at most 0.05 and, within that, refuses
+    as many unanswerable questions as it can (then the higher accuracy)."""
+    if policy == "fr05":
+        ok = [r for r in trade if r["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
+        if ok:
+            return max(ok, key=lambda r: (round(r["refusal_recall"], 4), round(r["accuracy"], 4)))
+        return trade[0]
+    return max(trade, key=lambda r: (round(r["accuracy"], 4), -r["false_refusal_rate"]))
+
+
 def curve(dec: list[tuple[float, bool, bool]]) -> list[dict]:
     out = []
     n_ans = sum(1 for _, _, a in dec if a) or 1
@@ -154,14 +171,33 @@ def curve(dec: list[tuple[float, bool, bool]]) -> list[dict]:
     return out
 
 
-def cross_validated(rows: list[dict], make=MODELS["logistic"]) -> list[tuple[float, bool, bool]]:
-    """Decisions for each document's questions by a model fitted without that document."""
-    groups = sorted({r["group"] for r in rows})
+def folds(rows: list[dict], parts: int = PARTS) -> list[str]:
+    """Each row's cross-validation fold: its document; a document with more than a third of the
+    rows (the project's set over the one bundled resolution) is cut into `parts` runs of
+    consecutive questions (the set follows the document's order, so a run is a stretch of its
+    sections), so that no fold leaves the model without most of its training data."""
+    size: dict[str, int] = {}
+    for r in rows:
+        size[r["group"]] = size.get(r["group"], 0) + 1
+    seen: dict[str, int] = {}
     out = []
-    for g in groups:
-        train = [r for r in rows if r["group"] != g]
-        test = [r for r in rows if r["group"] == g]
-        out.extend(decisions(fit(train, make), test))
+    for r in rows:
+        g, n = r["group"], size[r["group"]]
+        i = seen[g] = seen.get(g, -1) + 1
+        out.append(f"{g}#{i * parts // n}" if n * 3 > len(rows) else g)
+    return out
+
+
+def cross_validated(rows: list[dict], make=MODELS["logistic"]) -> list[tuple[float, bool, bool]]:
+    """Decisions for each fold's questions (`folds`: a document, or a stretch of a big one) by a
+    model fitted without that fold; in the order of `rows`."""
+    fold = folds(rows)
+    out: list = [None] * len(rows)
+    for g in sorted(set(fold)):
+        train = [r for r, f in zip(rows, fold) if f != g]
+        idx = [i for i, f in enumerate(fold) if f == g]
+        for i, d in zip(idx, decisions(fit(train, make), [rows[i] for i in idx])):
+            out[i] = d
     return out
 
 
@@ -219,14 +255,17 @@ def run_fit(settings: Settings, out: Path, report: Path, store_dir: Path | None,
         model = fit(part)
         cv = cross_validated(part)
         trade = curve(cv)
-        best = max(trade, key=lambda r: (round(r["accuracy"], 4), -r["false_refusal_rate"]))
+        best = choose(trade, POLICY)
+        points = {policy: choose(trade, policy) for policy in POLICIES}
         entry = {"weights": [float(w) for w in model.coef_[0]], "bias": float(model.intercept_[0]),
                  "threshold": best["threshold"], "multi": 0.8,
+                 "thresholds": {policy: r["threshold"] for policy, r in points.items()},
                  "info": {"questions": len(part), "candidates": int(sum(len(r["y"]) for r in part)),
                           "positives": int(sum(r["y"].sum() for r in part)),
                           "cv_accuracy": round(best["accuracy"], 4),
                           "cv_false_refusal_rate": round(best["false_refusal_rate"], 4),
                           "cv_refusal_recall": round(best["refusal_recall"], 4),
+                          "policies": {policy: {k: round(v, 4) for k, v in r.items()} for policy, r in points.items()},
                           "data": list(corpora)}}
         data["models"][kind] = entry
         full["models"][kind] = {**entry, "tradeoff": trade, "reliability": reliability(cv)}
@@ -252,8 +291,11 @@ def _markdown(kind: str, full: dict, features: list[str]) -> str:
     info = full["info"]
     lines = [f"# Answer ranker ({kind}) — {info['questions']} dev questions, {info['candidates']} candidates "
              f"({info['positives']} positive)", "",
-             f"Threshold {full['threshold']:.2f} (leave-one-document-out): accuracy {info['cv_accuracy']:.3f}, "
-             f"false refusals {info['cv_false_refusal_rate']:.3f}, correct refusals {info['cv_refusal_recall']:.3f}.",
+             "Refusal thresholds chosen on the dev folds (cross-validation by document; the bundled "
+             "resolution's questions in 5 stretches), one per policy (VNQA_REFUSAL):", "",
+             table(["policy", "threshold", "accuracy", "false refusals", "correct refusals"],
+                   [[p, f"{r['threshold']:.2f}", f"{r['accuracy']:.3f}", f"{r['false_refusal_rate']:.3f}",
+                     f"{r['refusal_recall']:.3f}"] for p, r in info["policies"].items()]),
              "", "## Weights", "", table(["feature", "weight"], [[f, f"{w:.3f}"] for f, w in
                                                                zip(features, full["weights"])]),
              "", "## Reliability (cross-validated best-candidate probability)", "",

@@ -26,10 +26,10 @@ import numpy as np
 from bot.rank import FEATURES, KINDS
 from ingest.settings import PROJECT_ROOT, Settings
 
-from .fit_ranker import MODELS, collect_corpora, cross_validated, curve, decisions, fit
+from .fit_ranker import MODELS, POLICIES, choose, collect_corpora, cross_validated, curve, decisions, fit
 
 DEV, TEST = ("real-dev", "bundled"), ("real-test",)
-_SOURCES = ("bot/rank.py", "bot/candidates.py", "bot/question.py", "bot/evidence.py", "bot/query.py",
+_SOURCES = ("bot/rank.py", "bot/candidates.py", "ingest/text.py", "bot/question.py", "bot/evidence.py", "bot/query.py",
             "bot/retrieve.py", "bot/answer.py", "eval/data/real/qa.jsonl", "eval/data/qa.jsonl")
 
 
@@ -106,30 +106,30 @@ def _compare(data: dict, names: tuple[str, ...]) -> list[dict]:
         make = MODELS[name]
         cv = cross_validated(data["dev"], make)
         trade = curve(cv)
-        best = max(trade, key=lambda r: (round(r["accuracy"], 4), -r["false_refusal_rate"]))
-        t = best["threshold"]
-        dev = scores(cv, t)
         model = fit(data["dev"], make)
         x = np.vstack([r["x"] for r in data["test"] if len(r["x"])])
         began = time.perf_counter()
         model.predict_proba(x[:100])
         ms = (time.perf_counter() - began) * 1000
-        test = scores(decisions(model, data["test"]), t)
-        out.append({"variant": name, "threshold": t, "dev": dev, "test": test, "predict_ms_100": round(ms, 2),
-                    "seconds": round(time.perf_counter() - started, 1)})
+        tested = decisions(model, data["test"])
+        for policy in POLICIES:
+            t = choose(trade, policy)["threshold"]
+            out.append({"variant": name, "policy": policy, "threshold": t, "dev": scores(cv, t),
+                        "test": scores(tested, t), "predict_ms_100": round(ms, 2),
+                        "seconds": round(time.perf_counter() - started, 1)})
     return out
 
 
 def markdown(results: list[dict], data: dict) -> str:
     from .report import table
 
-    head = ["features", "variant", "threshold", "split", "n", "accuracy", "answered right", "false refusals", "wrong answers",
+    head = ["features", "variant", "refusal policy", "threshold", "split", "n", "accuracy", "answered right", "false refusals", "wrong answers",
             "correct refusals", "ms / 100 candidates"]
     rows = []
     for r in results:
         for split in ("dev", "test"):
             s = r[split]
-            rows.append([r["kind"], r["variant"], f"{r['threshold']:.2f}", "dev (LODO CV)" if split == "dev" else "test",
+            rows.append([r["kind"], r["variant"], r["policy"], f"{r['threshold']:.2f}", "dev (CV by document)" if split == "dev" else "test",
                          s["n"], f"{s['accuracy']:.3f}", f"{s['answered_right']:.3f}", f"{s['false_refusals']:.3f}",
                          f"{s['wrong_answers']:.3f}", f"{s['correct_refusals']:.3f}", r["predict_ms_100"]])
     return ("# Answer-ranker variants\n\n"

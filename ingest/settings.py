@@ -56,6 +56,10 @@ class Settings:
     # The ranker's dense feature (question vs each candidate sentence, bot/rank.py). Off: measured
     # +0.007 cross-validated accuracy for about 1 s of embedding per question on 2 cores.
     answer_dense: bool = False
+    # The refusal threshold the ranker follows (bot/data/ranker.json, chosen on the dev folds):
+    # "accuracy" (default: the most questions handled right) or "fr05" (false refusals at most
+    # 0.05: answers more, refuses fewer unanswerable questions; see docs/eval/ranker/report.md).
+    refusal: str = "accuracy"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = "not-needed"

@@ -119,6 +119,6 @@ def test_cli_refuses_hostile_files_and_keeps_the_store(tmp_path, gigabyte_docume
     for path in hostile:  # each named on a line of its own, in Vietnamese and in English
         assert any(f"{path.name}: " in line and str(path) in line for line in run.stderr.splitlines()), run.stderr
     assert str(good) not in run.stderr and "Traceback" not in run.stderr, run.stderr
-    assert "1 documents indexed" in run.stdout and "3 failed" in run.stdout, run.stdout
+    assert "Đã lập chỉ mục 1 văn bản" in run.stdout and "3 lỗi" in run.stdout, run.stdout
     after = {d.meta.doc_id: d.chunks for d in Store(store).documents()}
     assert len(after) == len(before) + 1 and all(after[k] == v for k, v in before.items()), (before, after)

@@ -98,6 +98,79 @@ def test_ranker_variants_are_compared_on_dev_folds_and_scored_on_test():
         return out
 
     results = compare({"dev": rows(80, "dev"), "test": rows(40, "test")}, ("logistic", "boosted"), ("lexical",))
-    assert [r["variant"] for r in results] == ["logistic", "boosted"]
+    assert [(r["variant"], r["policy"]) for r in results] == [("logistic", "accuracy"), ("logistic", "fr05"),
+                                                              ("boosted", "accuracy"), ("boosted", "fr05")]
     for r in results:
         assert r["test"]["n"] == 40 and r["test"]["accuracy"] >= 0.95 and r["dev"]["accuracy"] >= 0.95
+        if r["policy"] == "fr05":
+            assert r["dev"]["false_refusals"] <= 0.05
+
+
+def test_a_dominant_document_is_cut_into_stretches_for_cross_validation():
+    from eval.fit_ranker import PARTS, folds
+
+    rows = [{"group": "big"}] * 50 + [{"group": f"doc{i}"} for i in range(10) for _ in range(3)]
+    got = folds(rows)
+    assert len({f for f in got[:50]}) == PARTS and got[:10] == ["big#0"] * 10  # consecutive stretches
+    assert got[50:53] == ["doc0"] * 3  # a small document stays one fold
+
+
+def test_the_refusal_policy_keeps_false_refusals_at_most_five_percent():
+    from eval.fit_ranker import choose
+
+    trade = [{"threshold": t / 10, "accuracy": a, "false_refusal_rate": fr, "refusal_recall": cr}
+             for t, a, fr, cr in [(1, 0.6, 0.00, 0.1), (2, 0.65, 0.04, 0.3), (3, 0.7, 0.10, 0.6), (4, 0.66, 0.2, 0.8)]]
+    assert choose(trade, "fr05")["threshold"] == 0.2
+    assert choose(trade, "accuracy")["threshold"] == 0.3
+
+
+def test_what_is_asked_must_be_something_the_question_does_not_say():
+    """An agency or number the question names is no answer to it; of several kinds asked, one
+    held is enough."""
+    from bot.rank import _holds
+
+    q = analyse("Sở Khoa học và Công nghệ phối hợp với những cơ quan nào?")
+    assert not _holds(q, candidate("Giao Sở Khoa học và Công nghệ chủ trì, tham mưu."))
+    assert _holds(q, candidate("Phối hợp thực hiện: Sở Tư pháp, Công an tỉnh."))
+    q = analyse("Đảng viên được tặng Huy hiệu 70 năm tuổi Đảng được thưởng bao nhiêu?")
+    assert not _holds(q, candidate("Đảng viên được tặng Huy hiệu 70 năm tuổi Đảng trở lên."))
+    assert _holds(q, candidate("Huy hiệu 70 năm tuổi Đảng: 8,0 lần mức lương cơ sở."))
+    q = analyse("Luật sau khi thông qua thì chậm nhất bao lâu phải được công bố?")
+    assert _holds(q, candidate("Luật phải được công bố chậm nhất là mười lăm ngày kể từ ngày thông qua."))
+    assert not _holds(q, candidate("Luật được Quốc hội thông qua."))
+
+
+def test_a_named_kind_of_document_is_matched_and_a_verb_is_no_kind():
+    from bot.rank import _kind
+
+    plan = DocMeta("p", number="12/KH-UBND", type="Kế hoạch")
+    report = DocMeta("r", number="329/BC-UBND", type="Báo cáo")
+    q = analyse("Kế hoạch cải cách hành chính năm 2026 được ban hành ngày nào?")
+    assert q.kinds == ("Kế hoạch",) and _kind(q, plan) == 1.0 and _kind(q, report) == -1.0
+    assert _kind(q, DocMeta("u")) == 0.0  # an unknown kind is no mismatch
+    assert analyse("Ai xác định mức phân bổ và ai quyết định?").kinds == ()
+    assert analyse("Theo quy định của pháp luật thì sao?").kinds == ()
+    assert analyse("Quyết định số 12 do ai ký?").kinds == ("Quyết định",)
+
+
+def test_the_refusal_policy_picks_its_threshold_from_the_fitted_file():
+    import pytest
+
+    from bot.rank import load_model
+
+    default, fr05 = load_model("hybrid"), load_model("hybrid", refusal="fr05")
+    assert fr05.threshold < default.threshold  # answers more: false refusals at most 0.05 on dev
+    assert fr05.info["policies"]["fr05"]["false_refusal_rate"] <= 0.05
+    with pytest.raises(ValueError, match="refusal policy"):
+        load_model("hybrid", refusal="never")
+
+
+def test_an_unknown_refusal_policy_is_refused_before_the_store_opens(tmp_path):
+    import pytest
+
+    from bot.service import build_bot
+    from ingest.settings import Settings
+
+    with pytest.raises(ValueError, match="VNQA_REFUSAL"):
+        build_bot(Settings.from_env({"VNQA_REFUSAL": "never", "VNQA_STORE": str(tmp_path / "none")}))
+    assert not (tmp_path / "none").exists()

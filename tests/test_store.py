@@ -192,7 +192,7 @@ def test_cli_ingest_list_remove(tmp_path):
     data_file = str(PROJECT_ROOT / "data" / BUNDLED.name)
     first = run_cli(data_file, "-q", store=store)
     assert first.returncode == 0, first.stderr
-    assert "1 documents indexed" in first.stdout
+    assert "Đã lập chỉ mục 1 văn bản" in first.stdout
     listed = json.loads(run_cli("--list", "--json", store=store).stdout)
     assert len(listed) == 1
     doc = listed[0]
@@ -201,7 +201,7 @@ def test_cli_ingest_list_remove(tmp_path):
     assert doc["title"].startswith("Về Kế hoạch phát triển kinh tế - xã hội năm 2026")
     assert doc["chunks"] > 80
     again = run_cli(data_file, "-q", store=store)
-    assert again.returncode == 0 and "1 unchanged" in again.stdout
+    assert again.returncode == 0 and "1 không đổi" in again.stdout
 
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("Thông báo của Ủy ban về kế hoạch".encode("latin-1", errors="replace"))
@@ -221,7 +221,7 @@ def test_cli_ingest_list_remove(tmp_path):
 
 def test_cli_replace_needs_the_flag_and_writes_are_audited(tmp_path):
     """A file with the number of an indexed document but other content: without --replace the CLI
-    shows what would change (Vietnamese, then the English detail), writes nothing and exits 1;
+    shows what would change (Vietnamese; the English detail with -v), writes nothing and exits 1;
     with it, the text is replaced. Every write is audited as cli:<login name>."""
     import getpass
 
@@ -239,12 +239,13 @@ def test_cli_replace_needs_the_flag_and_writes_are_audited(tmp_path):
     assert "chưa thay" in refused.stderr and "12/NQ-HĐND" in refused.stderr
     assert "- " in refused.stderr and "4 chuyên đề" in refused.stderr and "+ " in refused.stderr
     assert "14 chuyên đề" in refused.stderr and "--replace" in refused.stderr
-    assert "would replace the indexed text" in refused.stderr  # the English detail
+    verbose = run_cli(str(edited), "-q", "-v", store=store)
+    assert "would replace the indexed text" in verbose.stderr  # the English detail with -v
     assert run_cli("--list", "--json", store=store).stdout == listed
 
     replaced = run_cli(str(edited), "--replace", "-q", store=store)
     assert replaced.returncode == 0, replaced.stderr
-    assert "1 updated" in replaced.stdout
+    assert "1 cập nhật" in replaced.stdout
     [doc] = json.loads(run_cli("--list", "--json", store=store).stdout)
     assert doc["source"] == str(edited) and doc["indexed_by"] == f"cli:{getpass.getuser()}"
     assert run_cli("--remove", doc["doc_id"], store=store).returncode == 0
@@ -255,7 +256,7 @@ def test_cli_replace_needs_the_flag_and_writes_are_audited(tmp_path):
     opened.close()
     me = f"cli:{getpass.getuser()}"
     assert audit == [(me, "remove", "removed"), (me, "upload", "updated"), (me, "upload", "unconfirmed"),
-                     (me, "upload", "added")]
+                     (me, "upload", "unconfirmed"), (me, "upload", "added")]  # refused twice (-v the second time)
 
 
 def test_an_unchanged_file_is_recognised_by_its_bytes_before_it_is_read(lexical_settings, tmp_path, monkeypatch):
