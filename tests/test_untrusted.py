@@ -387,15 +387,23 @@ def test_no_live_link_in_the_browser(store_dir, tmp_path):
             page.set_default_timeout(60_000)
             page.goto(server.url)
             box = page.locator("#question textarea")
-            for question in (PERMIT_Q, HKD_Q):
+            for n, question in enumerate((PERMIT_Q, HKD_Q), start=1):
                 box.fill(question)
                 box.press("Enter")
-                page.wait_for_function("document.querySelector('#status').innerText.includes('Đã trả lời')")
+                # The status still reads the previous answer's "Đã trả lời" until the server's
+                # first update: wait for this answer's own final bubble (each answer has one
+                # source, shown only with the final message) as well as the status.
+                page.wait_for_function(
+                    "([n]) => document.querySelectorAll('#chat details.source').length >= n"
+                    " && document.querySelector('#status').innerText.includes('Đã trả lời')", arg=[n])
             chat = page.locator("#chat")
             chat.get_by_text("ref=1.2").first.wait_for()
+            chat.get_by_text("huong-dan").first.wait_for()
             text = chat.inner_text()
-            assert f"[cổng dịch vụ công]({EVIL})" in text and "www.hanoi.gov.vn/huong-dan" in text
-            assert "hotro@hanoi.gov.vn" in text
+            # The link as characters twice: in the answer (it leads with the quoted sentence) and
+            # in the source's quote under it.
+            assert text.count(f"[cổng dịch vụ công]({EVIL}) hoặc {EVIL}?ref=1.2") >= 2, text
+            assert "www.hanoi.gov.vn/huong-dan" in text and "hotro@hanoi.gov.vn" in text, text
             hrefs = chat.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href') || '')")
             assert not [h for h in hrefs if "evil" in h or "hanoi.gov" in h or h.startswith("mailto")], hrefs
         finally:
