@@ -35,6 +35,7 @@ from .question import Question, analyse
 from .rank import Model, features, load_model
 from .retrieve import Retriever
 from .types import Answer
+from .verify import instruction_flag, instruction_passages
 
 REFUSAL = "Các văn bản hiện có không nêu thông tin này"
 LEAD_CHARS = 400  # the asked fact is within the first LEAD_CHARS of an answer
@@ -188,7 +189,8 @@ class ExtractiveAnswerer(Answerer):
         # The fact first: no "Theo <document> (<section>):" before it; the document, section and
         # quote stand in the sources under the answer ([n]).
         text = parts[0] if len(parts) == 1 else "\n".join(f"- {p}" for p in parts)
-        return Answer(text=text, citations=tuple(cites), support=support)
+        flags = tuple(instruction_flag(c.where, passage) for c in cites for passage in instruction_passages(c.quote))
+        return Answer(text=text, citations=tuple(cites), support=support, flags=flags)
 
     def _items(self, chunk) -> list:
         """The chunks after `chunk` that sit under its section (its points), up to MAX_QUOTE chars."""
