@@ -71,6 +71,8 @@ def build_demo(app: web.WebApp, with_admin: bool = False) -> gr.Blocks:
         with gr.Row(equal_height=True, elem_id="header-row"):
             gr.HTML(HEADER, padding=False, min_width=340, scale=3)
             mode_note = gr.Markdown(app.mode_note(), elem_id="mode-note", min_width=300, scale=2)
+        warning = app.model_warning()
+        gr.Markdown(warning, elem_id="model-warning", visible=bool(warning))
 
         with gr.Tabs():
             # ---------------------------------------------------------------- Hỏi đáp

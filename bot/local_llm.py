@@ -8,7 +8,7 @@ or, for the app and the CLI, in a terminal of its own:
     python -m bot.local_llm --port 8081      # then VNQA_ANSWER_MODE=llm
                                              #      VNQA_LLM_BASE_URL=http://127.0.0.1:8081/v1
 
-The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, `bash ../shared/tools/provision-local-llm.sh`)
+The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, `bash scripts/provision-local-llm.sh`)
 is served by the prebuilt `xllamacpp` wheel in a child process, so a crash of the native server
 cannot take the caller down and stopping it is certain: the child is terminated when the context
 exits, and it exits by itself when its parent goes away (its stdin closes). Used by the LLM
@@ -32,7 +32,7 @@ from typing import Iterator
 DEFAULT_GGUF = Path(os.environ.get("LOCAL_LLM_DIR", Path.home() / ".cache" / "local-llm")) \
     / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
-PROVISION = f"bash {Path(__file__).resolve().parents[2] / 'shared' / 'tools' / 'provision-local-llm.sh'}"
+PROVISION = f"bash {Path(__file__).resolve().parents[1] / 'scripts' / 'provision-local-llm.sh'}"
 
 
 def free_port() -> int:

@@ -240,6 +240,16 @@ class WebApp:
         """A new page: refresh() with nothing chosen yet, then the status line of the index."""
         return (*self.refresh(), self.mode_note())
 
+    def model_warning(self) -> str:
+        """A prominent warning when an embedding model is configured but did not load (the app
+        then searches by keywords only, which measures worse); empty when all is well or when
+        lexical-only was chosen (VNQA_EMBED_MODEL=none)."""
+        if not self.settings.dense_enabled or self.store.mode == "hybrid":
+            return ""
+        return (f"⚠️ **Chưa có mô hình nhúng** `{self.settings.embed_model}`: trợ lý đang chỉ tìm theo từ khóa, "
+                "tìm kém hơn với câu hỏi diễn đạt khác văn bản. Quản trị viên: chạy "
+                "`bash scripts/provision-embeddinggemma.sh` rồi khởi động lại ứng dụng.")
+
     def mode_note(self) -> str:
         docs = len(self.store.documents())
         mode = ("kết hợp từ khóa và ngữ nghĩa" if self.store.mode == "hybrid" else "theo từ khóa (BM25)")

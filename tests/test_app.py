@@ -387,3 +387,26 @@ def test_default_model_answers_with_sources(tmp_path):
     assert "xếp thứ 32" in got["answer"] and "(11)" in got["citations"][0]["section"]
     _, (chat, *_rest) = run_chat(app, DTI)
     assert "<mark>" in chat[-1]["content"] and "xếp thứ 32" in chat[-1]["content"]
+
+
+def test_a_missing_embedding_model_is_shown_prominently(tmp_path):
+    """A configured embedding model that does not load: the app shows a warning naming the
+    provisioning script; chosen lexical-only (VNQA_EMBED_MODEL=none) shows none."""
+    import gradio as gr
+
+    import app as app_module
+    from bot import web
+    from bot.service import build_bot
+    from ingest.settings import Settings
+
+    missing = Settings.from_env({}, store=tmp_path / "store", embed_model=str(tmp_path / "no-model"),
+                                cache_dir=tmp_path / "cache")
+    shown = web.WebApp(build_bot(missing, progress=False), missing)
+    assert "provision-embeddinggemma.sh" in shown.model_warning()
+    demo = app_module.build_demo(shown)
+    config = demo.get_config_file() if hasattr(demo, "get_config_file") else demo.config
+    warnings = [c for c in config["components"] if c.get("props", {}).get("elem_id") == "model-warning"]
+    assert warnings and warnings[0]["props"]["visible"] is True
+    chosen = Settings.from_env({}, store=tmp_path / "store2", embed_model="none")
+    assert web.WebApp(build_bot(chosen, progress=False), chosen).model_warning() == ""
+    assert isinstance(demo, gr.Blocks)
