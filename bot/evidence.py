@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from ingest import text as vn
-from ingest.types import Chunk
+from ingest.structure import PARAGRAPH
+from ingest.types import SEP, Chunk
 from vectorstore.store import Store
 from vectorstore.types import Hit
 
@@ -121,6 +122,12 @@ def cite(n: int, chunk: Chunk, start: int, end: int, store: Store) -> Citation:
     end -= len(piece) - len(piece.rstrip())
     meta = store.get(chunk.doc_id)
     return Citation(n=n, doc_id=chunk.doc_id, number=chunk.number, title=meta.title if meta else "",
-                    section=chunk.section, quote=chunk.text[start:end],
+                    section=section_name(chunk), quote=chunk.text[start:end],
                     start=chunk.start + start, end=chunk.start + end, chunk_id=chunk.id,
                     label=meta.label if meta else chunk.number or chunk.doc_id, page=chunk.page)
+
+
+def section_name(chunk: Chunk) -> str:
+    """The section as a citation names it; a paragraph placed by position after a numbering jump
+    (ingest.structure) reads "Điều 1 › 3, đoạn 41"."""
+    return chunk.section.replace(f"{SEP}{PARAGRAPH} ", f", {PARAGRAPH} ")

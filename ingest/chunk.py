@@ -157,8 +157,8 @@ def _owner(sections: list[Section], starts: list[int], pos: int) -> Section | No
 
 def _is_content_heading(section: Section, line: str) -> bool:
     """Heading lines that say something themselves ('Điều 2. Hội đồng … giao …', '(1) …')."""
-    if section.kind in _ALWAYS_CONTENT or section.kind in _BLOCK_KINDS:
-        return True
+    if section.kind in _ALWAYS_CONTENT or section.kind in _BLOCK_KINDS or not section.heading:
+        return True  # (a section without a heading, "đoạn 32", starts with its content)
     if section.kind == "article":
         return len(line) > 120 or line.rstrip().endswith((".", ":", ";"))
     return len(line) > 300

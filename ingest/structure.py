@@ -10,19 +10,30 @@ group lines ("I. Hoàn thiện thể chế") are headings like any other.
 
 Never invents a heading: when numbering skips (3.1.5 -> 3.1.7) or a parent heading is missing
 (3.2.1 without 3.2), a section hangs under the nearest real ancestor, and text without a heading
-stays in the section it follows.
+stays in the section it follows — while it plausibly belongs there. Where the numbering jumps
+(3.2.2 followed by 3.7: the headings 3.2.3 … 3.6 were lost), the paragraphs of the heading before
+the jump stay under it only as long as each one's topic (its first sentence) shares a content
+word with the heading; from the first that does not on, each paragraph is a section of its own
+under the last certain ancestor (the deepest one that also holds the heading after the jump),
+named by its position there: ("Điều 1", "3. Những nhiệm vụ …", "đoạn 32"). Content words are
+the heading's syllables and syllable pairs that are rare in the document itself (no word list).
+Continuous numbering is never touched.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
+from . import text as vn
 from .types import LAYOUT_ROW, CleanDocument, Section
 
 # Labels for blocks that carry no heading of their own (names, not invented headings).
 INFO, HEADER, PREAMBLE, SIGNATURE = "Thông tin văn bản", "Phần mở đầu", "Căn cứ ban hành", "Phần ký"
 RECIPIENTS = "Nơi nhận"
+PARAGRAPH = "đoạn"  # a paragraph cited by its position under an ancestor: "đoạn 32"
+_CONTENT_SHARE = 0.1  # a content term occurs in at most this share of the document's lines
 
 _PART = re.compile(r"^(?:PHẦN|Phần)\s+(THỨ\s+\S+|thứ\s+\S+|[IVXLC]+|\d+)\b\.?")
 _CHAPTER = re.compile(r"^(?:CHƯƠNG|Chương)\s+([IVXLC]+|\d+)\b\.?(?=\s*$|[.:]|\s+[A-ZĐ(“])")
@@ -163,7 +174,8 @@ def parse_structure(doc: CleanDocument) -> list[Section]:
             after_end = True
         after_end = after_end and body_started
 
-    return _close(opened, len(doc.text))
+    sections = _close(opened, len(doc.text))
+    return _place_after_jumps(sections, [o.number for o in opened], lines, rows)
 
 
 def _signs(lines: list[tuple[int, str]], i: int) -> bool:
@@ -224,3 +236,72 @@ def _close(opened: list[_Open], length: int) -> list[Section]:
         stack.append(i)
     return [Section(path=sec.path, heading=sec.heading, kind=sec.kind, start=sec.start,
                     end=max(end, sec.start)) for sec, end in zip(opened, ends)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbering jumps: paragraphs of lost headings
+# ---------------------------------------------------------------------------------------------
+def _place_after_jumps(sections: list[Section], numbers: list[str], lines: list[tuple[int, str]],
+                       rows: set[int]) -> list[Section]:
+    """Paragraphs after a numbering jump that do not belong to the heading before it are cited
+    under the last certain ancestor by position (see the module doc)."""
+    jumps = [i for i in range(len(sections) - 1) if _jumps(sections, numbers, i)]
+    if not jumps:
+        return sections
+    body = [(start, line) for start, line in lines if line.strip()]
+    df: Counter[str] = Counter()
+    for _, line in body:
+        df.update(_terms(line))
+    rare = max(3, int(len(body) * _CONTENT_SHARE))
+    by_path = {s.path: s for s in sections}
+    out, done = [], 0
+    for i in jumps:
+        sec, nxt = sections[i], sections[i + 1]
+        anc = next((by_path[sec.path[:k]] for k in range(len(sec.path) - 1, 0, -1)
+                    if sec.path[:k] in by_path and nxt.path[:k] == sec.path[:k]), None)
+        own = [(start, line) for start, line in body if sec.start < start <= sec.end]
+        if anc is None or not own or any(start in rows for start, _ in own):
+            continue
+        topic = {t for t in _terms(_title(sec.heading)) if df[t] <= rare and not t[:1].isdigit()}
+        keep = 0
+        while keep < len(own) and topic & _terms(_first_sentence(own[keep][1])):
+            keep += 1
+        if keep == len(own):
+            continue
+        position = {start: n for n, (start, _) in
+                    enumerate(((s, ln) for s, ln in body if anc.start < s <= anc.end), 1)}
+        last = own[keep - 1] if keep else next((s, ln) for s, ln in body if s == sec.start)
+        out.extend(sections[done:i])
+        out.append(replace(sec, end=last[0] + len(last[1])))
+        out.extend(Section(path=anc.path + (f"{PARAGRAPH} {position[start]}",), heading="", kind="paragraph",
+                           start=start, end=start + len(line)) for start, line in own[keep:])
+        done = i + 1
+    return out + sections[done:]
+
+
+def _jumps(sections: list[Section], numbers: list[str], i: int) -> bool:
+    """Plan heading i is followed directly by a later plan number that is no next one: 3.2.2 ->
+    3.7 or 3.1.5 -> 3.1.7 (3.2.2 -> 3.2.3, 3.3, 4, 3.2.2.1, or 3.3.1 under a lost 3.3, are next)."""
+    if sections[i].kind != "plan" or sections[i + 1].kind != "plan" or not numbers[i] or not numbers[i + 1]:
+        return False
+    a, b = (tuple(int(x) for x in n.split(".")) for n in (numbers[i], numbers[i + 1]))
+    if b <= a or b[:len(a)] == a:
+        return False  # a restart, a repeat or a child: no jump
+    for k in range(len(a)):
+        if b[:k + 1] == a[:k] + (a[k] + 1,) and all(x == 1 for x in b[k + 1:]):
+            return False
+    return True
+
+
+def _terms(text: str) -> set[str]:
+    syl = vn.syllables(text)
+    return set(syl) | {f"{x} {y}" for x, y in zip(syl, syl[1:])}
+
+
+def _title(heading: str) -> str:
+    return re.sub(r"^\d+(?:\.\d+)*\.?\s*", "", heading)
+
+
+def _first_sentence(line: str) -> str:
+    spans = vn.sentence_spans(line)
+    return line[spans[0][0]:spans[0][1]] if spans else line
