@@ -7,7 +7,7 @@ cores than two pages at once), each under a timeout. The text comes back with it
 breaks; `ingest.layout` rebuilds the paragraphs as for any PDF text layer.
 
 Quality and speed on the 29-page scan of Nghị định 335/2025 against its text-layer twin:
-`python -m eval ocr` (README "Bản quét, tệp .doc và phông chữ cũ").
+`python -m eval ocr` (docs/eval/README.md "Bản quét, tệp .doc và phông chữ cũ").
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class Settings:
     embed_threads: int = 0  # 0 = library default; 1 helps torch on an oversubscribed machine
     # Optional cross-encoder reranker ("" = off; train one with `python -m eval train-reranker`)
     # and its share of the final score (1 = the cross-encoder alone; 0.5, equal shares, was fixed
-    # before measuring — README "Đánh giá" has the measured curve).
+    # before measuring — docs/eval/README.md "Đánh giá" has the measured curve).
     rerank_model: str = ""
     rerank_weight: float = 0.5
     # Officials' accounts for the admin app at /admin (bot/accounts.py): a file of name:hash lines
