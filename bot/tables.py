@@ -151,12 +151,21 @@ def search_tasks(rows: list[list[Any]], query: str) -> list[list[Any]]:
     return found if found or head is not None else search_rows(rows, query)
 
 
+def _cell(value: Any) -> Any:
+    """Document text as text in a spreadsheet: a cell starting with = + - @ (or a tab or carriage
+    return) would run as a formula when the CSV is opened in Excel, so it gets a leading apostrophe
+    (OWASP's CSV-injection guard). Numbers stay numbers; "-" alone (an empty cell's mark) stays."""
+    if isinstance(value, str) and len(value) > 1 and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
 def write_csv(headers: list[str], rows: list[list[Any]], name: str) -> str:
     """A UTF-8 CSV with BOM (Excel shows Vietnamese), at a content-addressed temp path."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
     data = buf.getvalue()
     digest = hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "vnqa-csv" / digest

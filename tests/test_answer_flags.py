@@ -43,3 +43,4 @@ def test_a_quote_holding_an_instruction_is_flagged(bot):
 def test_an_ordinary_answer_is_not_flagged(bot):
     answer = bot.answerer.answer("Chỉ số DTI năm 2026 của tỉnh Cao Bằng xếp thứ mấy?")
     assert not answer.abstained and "32" in answer.text and answer.flags == ()
+

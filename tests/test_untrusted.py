@@ -408,3 +408,17 @@ def test_no_live_link_in_the_browser(store_dir, tmp_path):
             assert not [h for h in hrefs if "evil" in h or "hanoi.gov" in h or h.startswith("mailto")], hrefs
         finally:
             browser.close()
+
+
+def test_csv_export_never_runs_document_text_as_a_formula(tmp_path):
+    """A task or target cell whose text starts like a formula is written with a leading apostrophe
+    (Excel shows it as text); ordinary cells and numbers are unchanged."""
+    import csv
+
+    from bot.tables import write_csv
+
+    rows = [["=HYPERLINK(\"https://evil.example\",\"Bấm\")", "+1-2", "-", "@SUM(A1)", 32, "Sở Tài chính"]]
+    path = write_csv(["a", "b", "c", "d", "e", "f"], rows, "thu.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        got = list(csv.reader(fh))[1]
+    assert got == ["'=HYPERLINK(\"https://evil.example\",\"Bấm\")", "'+1-2", "-", "'@SUM(A1)", "32", "Sở Tài chính"]
