@@ -124,7 +124,7 @@ def _ask(bot, args) -> int:
     if args.json:
         from .service import answer_record
 
-        print(json.dumps(answer_record(args.question, answer, ms), ensure_ascii=False, indent=2))
+        print(json.dumps(answer_record(args.question, answer, ms, bot.store), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
     if answer.citations:

@@ -56,6 +56,12 @@ def build_bot(settings: Settings, store: Store | None = None, progress: bool = T
     return Bot(settings, store, retriever, answerer)
 
 
-def answer_record(question: str, answer: Answer, ms: float) -> dict:
-    """The JSON of `python -m bot ask --json` and of the app's /ask endpoint."""
-    return {"question": question, **answer.to_json(), "latency_ms": round(ms, 1)}
+def answer_record(question: str, answer: Answer, ms: float, store: Store | None = None) -> dict:
+    """The JSON of `python -m bot ask --json` and of the app's /ask endpoint; with the store, each
+    citation also says who put its document in the store and when ("uploaded_by", "uploaded_at":
+    a source is only as trusted as whoever uploaded it)."""
+    record = {"question": question, **answer.to_json(), "latency_ms": round(ms, 1)}
+    if store is not None:
+        for c in record["citations"]:
+            c["uploaded_by"], c["uploaded_at"] = store.provenance(c["doc_id"])
+    return record

@@ -67,7 +67,7 @@ def doc_filters(doc: str | None) -> Filters | None:
 def ask_json(bot, question: str, doc: str | None = None, history: list[dict] | None = None) -> dict:
     """Answer one question: {"question", **Answer.to_json(), "latency_ms"} (bot/__main__.py's JSON)."""
     answer, ms = bot.ask(question, history, doc_filters(doc))
-    return answer_record(question, answer, ms)
+    return answer_record(question, answer, ms, bot.store)
 
 
 def document_choices(store, with_all: bool = False) -> list[tuple[str, str]]:

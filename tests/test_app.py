@@ -106,6 +106,8 @@ def test_ask_endpoint_returns_the_cli_json(server, client):
     assert got["citations"] == cli["citations"]
     assert [r["chunk_id"] for r in got["retrieved"]] == [r["chunk_id"] for r in cli["retrieved"]]
     assert set(got["citations"][0]) == set(cli["citations"][0])
+    first = got["citations"][0]  # who put the cited document in the store, and when
+    assert first["uploaded_by"] and first["uploaded_at"][:4].isdigit()
 
 
 def test_ask_endpoint_document_filter(client):
