@@ -39,8 +39,6 @@ from .verify import instruction_flag, instruction_passages
 
 REFUSAL = "Các văn bản hiện có không nêu thông tin này"
 LEAD_CHARS = 400  # the asked fact is within the first LEAD_CHARS of an answer
-# A list item's marker at the start of a quote: "(11) ", "a) ", "3.2.1. ", "- ".
-_MARKER = re.compile(r"^\s*(?:\(\w{1,4}\)|\w{1,2}\)|\d+(?:\.\d+)*\.|[-–+•])\s+")
 _HOSTILE = re.compile(r"bo qua (moi |cac |tat ca )?(huong dan|chi dan|quy tac|lenh)|ignore (all |previous |the )|"
                       r"\bbia (ra|dai|mot)\b|tu bia|gia vo|dong vai|tuong tuong (ra )?mot|system prompt|"
                       r"jailbreak|quen (het )?(huong dan|moi thu)")
@@ -172,7 +170,7 @@ class ExtractiveAnswerer(Answerer):
             start, end = quote_span(q, c)
             cite = ev.cite(len(cites) + 1, c.chunk, start, end, self.store)
             cites.append(cite)
-            said = _MARKER.sub("", cite.quote, count=1) or cite.quote  # "(11) Chỉ số …" -> "Chỉ số …"
+            said = vn.LIST_MARKER.sub("", cite.quote, count=1) or cite.quote  # "(11) Chỉ số …" -> "Chỉ số …"
             items = ""  # "… gồm có:" at a chunk's end: its items are the next chunks (points a), b) …)
             if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
                 for nxt in self._items(c.chunk):

@@ -24,6 +24,8 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot belo
 _DIACRITIC = re.compile("[\u0300-\u036f]")
 # A heading label that the sentence splitter cuts off on its own: "Điều 3.", "1.", "3.1.4.", "a)"
 _LABEL = re.compile(r"(?:(?:Điều|Khoản|Mục|Chương|Phần)\s+\S+|\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])[.)]?")
+# A list item's marker at the start of a text: "(11) ", "a) ", "3.2.1. ", "- ".
+LIST_MARKER = re.compile(r"^\s*(?:\(\w{1,4}\)|\w{1,2}\)|\d+(?:\.\d+)*\.|[-–+•])\s+")
 
 
 # Web addresses, whose dots and "?" are no sentence ends: a URL with a scheme ("https://a.vn/x?y=1"),
