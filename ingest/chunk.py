@@ -6,7 +6,8 @@
 - A section's heading line stays in the text of its first chunk: title-only headings ("Điều 2.
   Nguyên tắc đánh giá", "Chương I", "QUY ĐỊNH CHUNG") open the chunk of the content below them.
 - A paragraph shorter than MIN_CHARS that is not a list item, clause or heading joins its
-  neighbours of the same section (up to the budget), so no chunk is a stray fragment.
+  neighbours of the same section (up to the budget), so no chunk is a stray fragment; so does a
+  line of an item that opens with no marker of its own (the rest of "… các tỉnh:").
 - Table rows of one table and section are packed together up to the budget (kind "table");
   the headless blocks (metadata, header, preamble, recipients, signature) are kept whole.
 - Every chunk keeps the PDF page it starts on.
@@ -35,6 +36,7 @@ class _Unit:
     kind: str
     table: int = -1  # the table index of a row
     heading: bool = False  # a title-only heading line
+    marked: bool = True  # the line opens with a list marker ("b)", "2.", "-")
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -84,7 +86,8 @@ def _units(doc: CleanDocument, sections: list[Section]) -> list[_Unit]:
                 and not _is_content_heading(section, line):
             units.append(_Unit(section, start, end, kind, heading=True))
         else:
-            units.append(_Unit(section, start, end, kind))
+            marked = vn.LIST_MARKER.match(line.lstrip("“\"'(")) is not None or (section and start == section.start)
+            units.append(_Unit(section, start, end, kind, marked=bool(marked)))
     return units
 
 
@@ -126,8 +129,8 @@ def _mergeable(cur: _Unit, u: _Unit, budget: int) -> bool:
         return size <= MAX_CHARS
     if cur.kind == "table":
         return size <= budget
-    if u.kind in _ALWAYS_CONTENT and cur.kind in _ALWAYS_CONTENT:
-        return False
+    if u.kind in _ALWAYS_CONTENT and cur.kind in _ALWAYS_CONTENT and u.marked:
+        return False  # list items stay apart; an unmarked line goes on its item's text
     small = cur.end - cur.start < MIN_CHARS or u.end - u.start < MIN_CHARS
     return small and size <= budget
 

@@ -172,6 +172,17 @@ def test_legal_hierarchy_chapters_articles_clauses_points():
     assert doc.meta.effective == "2026-07-01"
 
 
+def test_the_rest_of_an_item_after_its_colon_stays_with_it():
+    """A clause whose quoted point ends "… các tỉnh:" and goes on, unmarked, on the next line is
+    one chunk; the next marked point is a chunk of its own."""
+    text = LEGAL.replace("b) Điều là đơn vị cơ bản.",
+                         "b) Điều là đơn vị cơ bản, áp dụng tại các tỉnh:\nCao Bằng và Lạng Sơn.\nc) Khoản là đơn vị nhỏ.")
+    doc = process_raw(RawDocument(text, "luat.txt", "txt"), Settings(embed_model="none"))
+    b = [c for c in doc.chunks if c.section.endswith("Điểm b")]
+    assert len(b) == 1 and b[0].text.endswith("Cao Bằng và Lạng Sơn.")
+    assert any(c.section.endswith("Điểm c") and c.text.startswith("c)") for c in doc.chunks)
+
+
 def test_plan_numbering_skip_keeps_nearest_real_parent():
     text = ("KẾ HOẠCH\nI. MỤC TIÊU\n1. Mục tiêu chung\nNâng cao chất lượng.\n"
             "II. NHIỆM VỤ\n2.1. Nông nghiệp\nPhát triển nông nghiệp hữu cơ.\n"
