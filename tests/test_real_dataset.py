@@ -44,4 +44,14 @@ def test_the_set_covers_every_category_in_both_splits():
     counts = Counter((r["split"], r["category"]) for r in _rows())
     for split in ("dev", "test"):
         for category in ("figure", "paraphrase", "no_diacritics", "unanswerable", "metadata", "assignment"):
-            assert counts[split, category] >= 10, (split, category, counts[split, category])
+            assert counts[split, category] >= 15, (split, category, counts[split, category])
+
+
+def test_the_set_is_four_times_the_first_one():
+    """Issue 25 Build 4: at least 1,500 questions, 300 plausible near misses the documents do
+    not answer, 300 everyday paraphrases; every document of the corpus but the scan twin asked."""
+    rows = _rows()
+    counts = Counter(r["category"] for r in rows)
+    assert len(rows) >= 1500 and counts["unanswerable"] >= 300 and counts["paraphrase"] >= 300
+    asked = {d for r in rows for d in r["docs"]}
+    assert len(set(splits()) - asked) <= 1

@@ -23,6 +23,7 @@ import numpy as np
 
 log = logging.getLogger("vnqa")
 TITLE_TEMPLATE = "title: {title} | text: {text}"  # embeddinggemma's document format
+QUERY_MEMO = 64  # query vectors kept in memory per embedder
 
 
 class Embedder(ABC):
@@ -43,8 +44,18 @@ class Embedder(ABC):
         return self.encode([self.document_input(t, h) for t, h in _pairs(texts, titles)])
 
     def embed_query(self, text: str) -> np.ndarray:
-        """float32 (dim,), L2-normalised."""
-        return self.encode([self.query_input(text)])[0]
+        """float32 (dim,), L2-normalised, read-only. The last QUERY_MEMO queries are kept in
+        memory: one answer asks for its question's vector twice (retrieval, then the ranker's
+        unit cosines), and it is computed once."""
+        memo = self.__dict__.setdefault("_query_memo", {})
+        vec = memo.get(text)
+        if vec is None:
+            vec = self.encode([self.query_input(text)])[0]
+            vec.setflags(write=False)
+            if len(memo) >= QUERY_MEMO:
+                memo.pop(next(iter(memo)), None)  # the oldest
+            memo[text] = vec
+        return vec
 
     @abstractmethod
     def encode(self, inputs: Sequence[str]) -> np.ndarray:
