@@ -101,6 +101,9 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
         if fixed.encoding:
             text, tables = fixed.text, tuple(_repair_table(t, fixed.encoding) for t in tables)
             reading.append(fixed.encoding)
+    if SOFT_HYPHEN in text:  # a legacy "ư" is converted by now; a real soft hyphen is invisible
+        text = text.replace(SOFT_HYPHEN, "")
+        tables = tuple(tuple(tuple(c.replace(SOFT_HYPHEN, "") for c in row) for row in t) for t in tables)
     if not text.replace(HARD, "").replace("\f", "").strip():
         if "ocr" in reading:
             raise EmptyDocument(path, "no text: OCR found no readable text in the scan",
@@ -108,6 +111,9 @@ def load(path: str | Path, max_bytes: int, ocr: OcrConfig | None = OcrConfig(),
         raise EmptyDocument(path, "no text: the file holds only whitespace or page furniture",
                             "tệp không có nội dung chữ")
     return RawDocument(text=text, source=str(path), format=fmt, tables=tables, reading="+".join(reading))
+
+
+SOFT_HYPHEN = "\u00ad"
 
 
 def _repair_table(table: Table, encoding: str) -> Table:

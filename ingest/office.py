@@ -43,6 +43,7 @@ def docx_text(data: bytes, path: str | Path, max_bytes: int) -> tuple[str, tuple
     if paragraphs > MAX_DOCX_PARAGRAPHS:
         raise FileTooLarge(path, f"{paragraphs:,} paragraphs, over the {MAX_DOCX_PARAGRAPHS:,} limit",
                            f"tệp có quá nhiều đoạn ({vi_number(paragraphs)} > {vi_number(MAX_DOCX_PARAGRAPHS)})")
+    _soft_hyphens_as_text(doc.element.body)
     numbering = _Numbering(doc)
     lines: list[str] = []
     tables: list[Table] = []
@@ -59,6 +60,19 @@ def docx_text(data: bytes, path: str | Path, max_bytes: int) -> tuple[str, tuple
             lines.append("")
             tables.append(block)
     return "\n".join(lines), tuple(tables)
+
+
+def _soft_hyphens_as_text(body) -> None:
+    """Each <w:softHyphen/> becomes the character U+00AD, which python-docx would drop: in a
+    TCVN3 document (and a .doc LibreOffice converts) that byte is the letter "ư" ("Ch¬ng" +
+    soft hyphen ... "Thñ t­íng"), restored by legacy.repair; elsewhere load() removes it."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    for el in list(body.iter(qn("w:softHyphen"))):
+        t = etree.Element(qn("w:t"))
+        t.text = "\u00ad"
+        el.getparent().replace(el, t)
 
 
 def _check_unpacked(data: bytes, path: str | Path) -> None:

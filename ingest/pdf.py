@@ -32,7 +32,7 @@ from .ocr import OcrConfig, Progress
 from .text import readable
 
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters on a page: no text layer there
-GLYPH_FIXES = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\ufffe": "-", "\u00ad": ""})
+GLYPH_FIXES = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "\ufffe": "-"})  # U+00AD stays for legacy.repair (TCVN3 "ư")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def pdf_text(data: bytes, path: str | Path, ocr: OcrConfig | None = None,
         raise CorruptFile(path, "cannot read this PDF file (PDFium and pypdf both failed)",
                           "tệp PDF bị hỏng hoặc không đọc được")
     repaired = repair("\f".join(pages))
-    pages = repaired.text.split("\f")
+    pages = repaired.text.replace("\u00ad", "").split("\f")  # a soft hyphen left is no legacy "ư"
     short = {i for i, page in enumerate(pages) if len("".join(page.split())) < MIN_CHARS_PER_PAGE}
     pictured = _pages_with_images(data, short) if short else set()
     bad = [i for i, page in enumerate(pages) if (i in pictured if i in short else not readable(page))]

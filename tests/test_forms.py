@@ -209,6 +209,53 @@ def test_tcvn3_pdf_text_layer_converts():
     assert raw.reading == "tcvn3" and syllable_share(raw.text) >= 0.95
 
 
+def _docx_with_soft_hyphens(path: Path, lines: list[str]) -> Path:
+    """A .docx whose U+00AD characters are Word's <w:softHyphen/> elements, as LibreOffice writes
+    a TCVN3 .doc's "ư" (byte 0xAD) when it converts it."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    doc = Document()
+    for line in lines:
+        run = doc.add_paragraph().add_run()
+        for i, part in enumerate(line.split("\u00ad")):
+            if i:
+                run._r.append(etree.Element(qn("w:softHyphen")))
+            t = etree.SubElement(run._r, qn("w:t"))
+            t.text = part
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    doc.save(path)
+    return path
+
+
+def test_tcvn3_word_keeps_its_u_horn_written_as_soft_hyphens(tmp_path):
+    lines = BUNDLED.read_text(encoding="utf-8").splitlines()[:40]
+    encoded = [encode_tcvn3(line).decode("cp1252") for line in lines]
+    assert sum(line.count("\u00ad") for line in encoded) > 20  # "ư" is 0xAD in TCVN3
+    raw = load(_docx_with_soft_hyphens(tmp_path / "old.docx", encoded), LIMIT)
+    assert raw.reading == "tcvn3" and "\u00ad" not in raw.text
+    got = [line.lower() for line in raw.text.splitlines() if line.strip()]
+    assert got == [line.lower() for line in lines if line.strip()]  # TCVN3 has no toned capitals
+
+
+def test_a_real_soft_hyphen_in_unicode_word_is_invisible(tmp_path):
+    raw = load(_docx_with_soft_hyphens(tmp_path / "new.docx", ["Chương trình chuyển đổi\u00adsố của tỉnh năm 2026."]),
+               LIMIT)
+    assert raw.reading == "" and raw.text.strip() == "Chương trình chuyển đổisố của tỉnh năm 2026."
+
+
+@pytest.mark.parametrize("name", ["cantho_qd_ub_256_2004_cchc_tcvn3.doc", "mpi_bc_nonum_2004_kh_ktxh_2005_tcvn3.pdf"])
+def test_tcvn3_files_keep_every_u_horn(real_reads, name):
+    """TCVN3 writes "ư" as byte 0xAD, the soft hyphen: Word files carry it as <w:softHyphen/>,
+    PDF text layers as U+00AD. Neither may be dropped before the conversion."""
+    text = real_reads[real(name)].clean.text
+    for word in ("người", "nước", "được"):
+        assert word in text, word
+    for broken in ("ngời", "nớc", "đợc"):
+        assert broken not in text, broken
+
+
 def test_every_corpus_file_reads_as_vietnamese(real_reads, monkeypatch):
     """Done-when of issue 13: all 29 files of the development corpus ingest as readable
     Vietnamese (>= 95% valid syllables of the indexed text), the scans through OCR.
