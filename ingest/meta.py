@@ -1,9 +1,12 @@
 """Stage 3: CleanDocument -> DocMeta, from the document itself first, a web copy's metadata box
 second (only for what the document does not print).
 
-- the letterhead: issuer (left column, "ỦY BAN NHÂN DÂN" + "TỈNH LÂM ĐỒNG"), "Số: 0204/KH-UBND"
-  (stray spaces removed, leading zeros kept, a draft's blank "Số:   /KH-UBND" recorded as ""),
-  "<place>, ngày dd tháng mm năm yyyy" (blanks allowed: then no date);
+- the letterhead (`ingest.letterhead`, its blocks in any order): issuer ("ỦY BAN NHÂN DÂN" + "TỈNH
+  LÂM ĐỒNG"), "Số: 0204/KH-UBND" (stray spaces removed, leading zeros kept, a draft's blank
+  "Số:   /KH-UBND" recorded as ""), "<place>, ngày dd tháng mm năm yyyy" (blanks: then no date);
+- without one (a web copy that lost it), what the text says (`ingest.statements`): the preamble's
+  body line or enacting sentence, the closing formula, an annex header naming the document, the
+  signature's "TM." body; the date from "… thông qua ngày …" or that annex header;
 - the kind: its line ("NGHỊ QUYẾT"), a "V/v …" subject (Công văn), or the number's code;
 - the title: the "V/v …" lines, or the lines after the kind;
 - the signature block: TM./KT./Q./TL. + position + name;
@@ -18,6 +21,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from . import letterhead as lh
+from . import statements as st
+from .letterhead import DATE, ISSUER
 from .relations import based_on, relations
 from .text import fold
 from .types import CleanDocument, DocMeta
@@ -25,12 +31,6 @@ from .types import CleanDocument, DocMeta
 HEAD_LINES = 40  # the letterhead and title live in the first paragraphs
 TAIL_LINES = 80  # the signature block in the last ones (before any annex)
 
-_NUMBER_LINE = re.compile(r"^Số\s*(?:hiệu)?\s*:?\s*(.*)$", re.I)
-NUMBER = re.compile(
-    r"(?<![\w/])(\d[\d ]{0,8})?\s*/\s*((?:\d{4}\s*/\s*)?(?:[A-ZĐ][A-ZĐa-zđ0-9&]*)(?:\s*-\s*[A-ZĐ][A-ZĐa-zđ0-9&]*)*)")
-_DATE = re.compile(r"ngày\s*(\d{1,2}|[._…\s]*)\s*tháng\s*(\d{1,2}|[._…\s]*)\s*năm\s*(\d{4})", re.I)
-_PLACE_DATE = re.compile(r"((?:(?:[A-ZĐÀ-Ỹ][^\s,]*|phố|xã|thị)\s+){0,4}[A-ZĐÀ-Ỹ][^\s,]*)\s*,\s*(?=ngày\b)")
-_NUM_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 _KINDS = ("NGHỊ QUYẾT LIÊN TỊCH", "THÔNG TƯ LIÊN TỊCH", "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "KẾ HOẠCH",
           "CHỈ THỊ", "THÔNG BÁO", "BÁO CÁO", "TỜ TRÌNH", "NGHỊ ĐỊNH", "THÔNG TƯ", "HIẾN PHÁP",
           "PHÁP LỆNH", "LUẬT", "CHƯƠNG TRÌNH", "HƯỚNG DẪN", "ĐỀ ÁN", "CÔNG ĐIỆN", "QUY CHẾ",
@@ -40,18 +40,6 @@ CODES = {"NQ": "Nghị quyết", "QĐ": "Quyết định", "KH": "Kế hoạch",
          "BC": "Báo cáo", "TTr": "Tờ trình", "NĐ": "Nghị định", "TT": "Thông tư", "QH": "Luật",
          "CTr": "Chương trình", "HD": "Hướng dẫn", "ĐA": "Đề án", "CĐ": "Công điện", "KL": "Kết luận",
          "NQLT": "Nghị quyết liên tịch", "TTLT": "Thông tư liên tịch", "PL": "Pháp lệnh", "QC": "Quy chế"}
-# National issuers by the code that ends their numbers ("47/2020/NĐ-CP"): a broken letterhead.
-ISSUER_CODES = {"CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ", "QH": "Quốc hội",
-                "UBTVQH": "Ủy ban Thường vụ Quốc hội", "BTC": "Bộ Tài chính", "BNV": "Bộ Nội vụ",
-                "BTP": "Bộ Tư pháp", "BCA": "Bộ Công an", "BQP": "Bộ Quốc phòng", "BYT": "Bộ Y tế",
-                "BCT": "Bộ Công Thương", "BXD": "Bộ Xây dựng", "VPCP": "Văn phòng Chính phủ",
-                "NHNN": "Ngân hàng Nhà nước Việt Nam", "BGDĐT": "Bộ Giáo dục và Đào tạo"}
-_ISSUER = re.compile(
-    r"^(HỘI ĐỒNG NHÂN DÂN|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|UBND|HĐND|BỘ|SỞ|CHÍNH PHỦ|QUỐC HỘI|THỦ TƯỚNG|"
-    r"VĂN PHÒNG|BAN|CỤC|TỔNG CỤC|ỦY BAN|THƯỜNG TRỰC|ĐOÀN|TÒA ÁN|VIỆN|KIỂM TOÁN|NGÂN HÀNG|TỈNH ỦY|"
-    r"HUYỆN ỦY|ĐẢNG ỦY|MẶT TRẬN|CÔNG AN|BỘ CHỈ HUY|KHO BẠC|CHI CỤC|TRUNG TÂM|BẢO HIỂM)\b")
-_UNIT = re.compile(r"^(TỈNH|THÀNH PHỐ|HUYỆN|XÃ|PHƯỜNG|QUẬN|THỊ XÃ|THỊ TRẤN|ĐẶC KHU)\b")
-_NOT_ISSUER = re.compile(r"CỘNG HÒA|CỘNG HOÀ|ĐỘC LẬP|Độc lập|^Số\b")
 _BODY_START = re.compile(r"^(Căn cứ|Xét|Theo đề nghị|Thực hiện|Kính gửi|Điều \d|Chương|Phần|[IVX]+\.|\d+\.|"
                          r"\(Ban hành kèm|\(Kèm theo|LỜI NÓI ĐẦU|LỜI MỞ ĐẦU|Lời nói đầu)")
 _SIGN_PREFIX = re.compile(r"^(TM|KT|TL|TUQ|Q|Q\. ?)\.\s")
@@ -67,8 +55,6 @@ _EFFECTIVE = re.compile(
 _SELF = re.compile(r"\b(Nghị quyết|Quyết định|Thông tư|Nghị định|Luật|Kế hoạch|Chỉ thị|Hiến pháp|Văn bản|Pháp lệnh)"
                    r"\s+này\b")
 _PASSED = re.compile(r"thông qua (?:ngày|vào ngày)\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.I)
-_LOWER_WORDS = {"hội", "đồng", "nhân", "dân", "ủy", "uỷ", "ban", "tỉnh", "thành", "phố", "huyện", "xã", "phường",
-                "quận", "thị", "trấn", "đặc", "khu", "thường", "trực", "và", "các", "của"}
 
 
 def extract_meta(doc: CleanDocument) -> DocMeta:
@@ -76,20 +62,27 @@ def extract_meta(doc: CleanDocument) -> DocMeta:
     box = {k.lower(): v.strip() for k, v in doc.header.items()}
     lines = doc.text.split("\n")
     head = lines[:HEAD_LINES]
-    number, code = _number(head)
+    kind_at = _kind(head, "")[1]
+    zone = kind_at if kind_at is not None else _letterhead_end(head)
+    letter = lh.cells(head[:zone])  # the letterhead's blocks, whatever their order
+    number, code = lh.number(letter + head[zone:])
     if not number and not code and box.get("số hiệu"):
-        number, code = _number([f"Số: {box['số hiệu']}"])
-    place, issued = _place_date(head)
-    issued = issued or _iso(box.get("ngày ban hành", "")) or _passed(lines)
+        number, code = lh.number([f"Số: {box['số hiệu']}"])
+    place, issued = lh.place_date(letter + head[zone:])
     kind, kind_at = _kind(head, code)
     kind = kind or box.get("loại văn bản", "")
-    issuer = _issuer(head[:kind_at] if kind_at is not None else head) or _issuer_code(code) \
-        or (_issuer(head[kind_at:]) if kind_at is not None else "") or box.get("cơ quan ban hành", "")
-    place = place or _place_of(issuer)
-    title, raw_title = _title(head, kind_at, box.get("tiêu đề", ""), place)
+    annex = st.annex_reference(lines, kind) if not number and not code and not place else ("", "", "")
+    number = number or annex[0]
+    issued = issued or lh.iso(box.get("ngày ban hành", "")) or _passed(lines) or annex[1]
     signer, signer_title = _signature(lines)
+    issuer = lh.issuer(letter) or lh.issuer_code(code) or (lh.issuer(head[zone:]) if kind_at is None else "") \
+        or _letterhead_after(head, kind_at) or st.preamble_issuer(lines, kind_at or 0) or st.enacting_issuer(lines, kind_at or 0, kind) \
+        or st.closing_issuer(lines) or annex[2] or st.summary_issuer(lines, kind) \
+        or st.signature_issuer(signer_title, doc.text) or box.get("cơ quan ban hành", "")
+    place = place or lh.place_of(issuer)
+    title, raw_title = _title(head, kind_at, box.get("tiêu đề", ""), place)
     signer = signer or box.get("người ký", "")
-    effective = _effective(doc.text, issued) or _iso(box.get("ngày có hiệu lực", "") or box.get("ngày hiệu lực", ""))
+    effective = _effective(doc.text, issued) or lh.iso(box.get("ngày có hiệu lực", "") or box.get("ngày hiệu lực", ""))
     doc_id = _doc_id(number, kind, place, issuer, title, doc.sha256)
     return DocMeta(doc_id=doc_id, number=number, type=kind, issuer=issuer, issued=issued,
                    effective=effective, signer=signer, fields=box.get("lĩnh vực", ""), title=title,
@@ -98,67 +91,19 @@ def extract_meta(doc: CleanDocument) -> DocMeta:
                    reading=doc.reading)
 
 
-def normalize_number(digits: str, suffix: str) -> str:
-    """'0204', 'KH-UBND' -> '0204/KH-UBND'; '12 ', '2025 / NQ - HĐND' -> '12/2025/NQ-HĐND'."""
-    return re.sub(r"\s+", "", f"{digits}/{suffix}") if digits.strip() else ""
-
-
-def _number(head: list[str]) -> tuple[str, str]:
-    """(number, its code after the last '/': 'KH-UBND'); ('', code) for a draft's blank number."""
-    for i, line in enumerate(head):
-        m = _NUMBER_LINE.match(line)
-        if not m:
-            continue
-        candidates = [m.group(1)] + [head[j] for j in range(i + 1, min(i + 4, len(head)))]
-        for text in candidates:
-            n = NUMBER.match(text.strip())
-            if n:
-                suffix = re.sub(r"\s+", "", n.group(2))
-                code = suffix.split("/")[-1]
-                return normalize_number(n.group(1) or "", suffix), code
-            if text is m.group(1) and re.match(r"^\s*(không số|\(không số\))", text, re.I):
-                return "", ""
-    return "", ""
-
-
-def _iso(value: str) -> str:
-    """'11/12/2025' or 'ngày 11 tháng 12 năm 2025' -> '2025-12-11'; '' when not a whole date."""
-    m = _NUM_DATE.search(value or "")
-    if m:
-        return _ymd(m.group(3), m.group(2), m.group(1))
-    m = _DATE.search(value or "")
-    if m and m.group(1).strip().isdigit() and m.group(2).strip().isdigit():
-        return _ymd(m.group(3), m.group(2), m.group(1))
-    return ""
-
-
-def _ymd(y: str, m: str, d: str) -> str:
-    try:
-        return date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
+def _letterhead_after(head: list[str], kind_at: int | None) -> str:
+    """The issuer of a letterhead a text layer put after the kind and title lines, before the body."""
+    if kind_at is None:
         return ""
+    end = next((i for i in range(kind_at + 1, len(head)) if st.PREAMBLE_END.match(head[i])), len(head))
+    blocks = [i for i in range(kind_at + 1, end) if lh.has_blocks(head[i:i + 1])]
+    return lh.issuer(lh.cells(head[max(kind_at + 1, blocks[0] - 3):end])) if blocks else ""
 
 
-def _place_date(head: list[str]) -> tuple[str, str]:
-    """'Lâm Đồng, ngày … tháng 12 năm 2025' -> ('Lâm Đồng', '') (a blank day gives no date)."""
-    for line in head:
-        m = _DATE.search(line)
-        if not m or not re.search(r",\s*$", line[:m.start()]):
-            continue
-        words = line[:m.start()].rstrip(" ,").split()
-        place: list[str] = []
-        for word in reversed(words):  # "… Hạnh phúc Thanh Hóa" -> "Thanh Hóa"
-            if word[:1].isupper() or word in ("phố", "xã", "thị"):
-                place.insert(0, word)
-            else:
-                break
-        while place and len(place[0]) > 1 and place[0].isupper() and place[0] != "TP.":
-            place.pop(0)  # "UBND Lâm Đồng" after a joined number line
-        if place and place[0] in ("phố", "xã", "thị"):
-            place.pop(0)
-        if place:
-            return " ".join(place[-5:]), _iso(line[m.start():m.end()])
-    return "", ""
+def _letterhead_end(head: list[str]) -> int:
+    """Where a letterhead without a kind line ends: its 'V/v …' subject or the body's first line."""
+    return next((i for i, line in enumerate(head) if re.match(r"^V/v\b", line, re.I) or _BODY_START.match(line)),
+                len(head))
 
 
 def _passed(lines: list[str]) -> str:
@@ -166,7 +111,7 @@ def _passed(lines: list[str]) -> str:
     for line in reversed(lines[-TAIL_LINES:]):
         m = _PASSED.search(line)
         if m:
-            return _ymd(m.group(3), m.group(2), m.group(1))
+            return lh.ymd(m.group(3), m.group(2), m.group(1))
     return ""
 
 
@@ -185,77 +130,6 @@ def _kind(head: list[str], code: str) -> tuple[str, int | None]:
     return ("Công văn" if first else ""), None
 
 
-def _issuer(head: list[str]) -> str:
-    """The letterhead's issuing body: 'ỦY BAN NHÂN DÂN' + 'TỈNH LÂM ĐỒNG'; of two levels
-    ('UBND TỈNH X' over 'SỞ Y'), the lower one, which issues."""
-    found = ""
-    for i, line in enumerate(head):
-        text = line.strip(" -_")
-        if not _ISSUER.match(text) or _NOT_ISSUER.search(text) or len(text) > 120 or not text.isupper():
-            continue
-        nxt = head[i + 1].strip(" -_") if i + 1 < len(head) else ""
-        if _UNIT.match(nxt) and nxt.isupper() and len(nxt) < 60:
-            text = f"{text} {nxt}"
-        found = text
-        if not (i + 1 < len(head) and any(_ISSUER.match(head[j]) and head[j].isupper() and not _UNIT.match(head[j])
-                                          for j in range(i + 1, min(i + 3, len(head))))):
-            break
-    if found and not _UNIT.search(found.split(" ", 4)[-1]):  # "HỘI ĐỒNG NHÂN DÂN" of a broken cell:
-        longer = [line.strip() for line in head if line.strip().startswith(found + " ") and line.isupper()
-                  and _UNIT.match(line.strip()[len(found) + 1:])]  # its full name further down
-        found = longer[0] if longer else found
-    return agency_case(found) if found else ""
-
-
-def _issuer_code(code: str) -> str:
-    org = code.split("-", 1)[1] if "-" in code else code
-    org = re.sub(r"\d+$", "", org)
-    return ISSUER_CODES.get(org, "")
-
-
-_FIXED_CASE = {"thủ tướng chính phủ": "Thủ tướng Chính phủ", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
-               "ủy ban thường vụ quốc hội": "Ủy ban Thường vụ Quốc hội", "văn phòng chính phủ": "Văn phòng Chính phủ"}
-
-
-def agency_case(line: str) -> str:
-    """'HỘI ĐỒNG NHÂN DÂN TỈNH CAO BẰNG' -> 'Hội đồng nhân dân tỉnh Cao Bằng',
-    'BỘ TÀI CHÍNH' -> 'Bộ Tài chính'."""
-    if not line.isupper():
-        return line
-    if line.lower() in _FIXED_CASE:
-        return _FIXED_CASE[line.lower()]
-    words = line.lower().split()
-    out = []
-    name_next = False  # after "tỉnh", "thành phố" …: a place name, every word capitalised
-    for i, word in enumerate(words):
-        if i == 0:
-            out.append(word.capitalize())
-            name_next = word in ("bộ", "sở", "cục", "ban", "văn", "tòa", "viện") and len(words) > 1
-            continue
-        if word in ("tỉnh", "phố", "huyện", "xã", "phường", "quận", "trấn", "khu") and i + 1 < len(words):
-            out.append(word)
-            name_next = "place"
-            continue
-        if name_next == "place":
-            out.append(word.capitalize())
-        elif name_next is True:
-            out.append(word.capitalize())
-            name_next = False
-        elif word == "và":
-            out.append(word)
-            name_next = True
-        elif word in _LOWER_WORDS or out[0] in ("Bộ", "Sở"):
-            out.append(word)
-        else:
-            out.append(word.capitalize() if word in ("chính", "quốc", "thủ") and i == 1 else word)
-    return " ".join(out)
-
-
-def _place_of(issuer: str) -> str:
-    m = re.search(r"\b(?:tỉnh|thành phố|huyện|xã|phường|quận|thị xã)\s+(.+)$", issuer, re.IGNORECASE)
-    return m.group(1).strip() if m else ""
-
-
 def _title(head: list[str], kind_at: int | None, web_title: str, place: str) -> tuple[str, str]:
     """The trích yếu (sentence case) and its text as printed: the 'V/v …' lines, else the lines
     after the kind up to the body (lines of the same case as the first)."""
@@ -263,14 +137,14 @@ def _title(head: list[str], kind_at: int | None, web_title: str, place: str) -> 
     if vv is not None:
         parts = [head[vv]]
         for line in head[vv + 1:vv + 5]:
-            if _BODY_START.match(line) or _ISSUER.match(line) or len(line) > 200 or _DATE.search(line):
+            if _BODY_START.match(line) or ISSUER.match(line) or len(line) > 200 or DATE.search(line):
                 break
             parts.append(line)
     elif kind_at is not None:
         m = _KIND_LINE.match(head[kind_at].strip())
         parts = [m.group(2)] if m and m.group(2) else []
         for line in head[kind_at + 1:kind_at + 5]:
-            if _BODY_START.match(line) or (_ISSUER.match(line) and line.isupper() and parts) or len(line) > 400 \
+            if _BODY_START.match(line) or (ISSUER.match(line) and line.isupper() and parts) or len(line) > 400 \
                     or parts and line.isupper() != parts[0].isupper():
                 break
             parts.append(line)
@@ -362,7 +236,7 @@ def _effective(text: str, issued: str) -> str:
         return ""
     m = best[1]
     if m.group(4):
-        return _ymd(m.group(4), m.group(3), m.group(2))
+        return lh.ymd(m.group(4), m.group(3), m.group(2))
     if m.group(6) and issued:
         return issued
     if m.group(7) and issued:
