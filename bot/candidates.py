@@ -66,6 +66,8 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
     def add(source, chunk, start, end, value="", label=""):
         if end <= start or chunk.kind == "recipients":
             return
+        if source == "unit" and len(_WORDS.findall(chunk.text[start:end])) < 2:
+            return  # "/.", "16/08/2023 64": nothing a sentence of an answer could say
         c = Candidate(source, chunk, start, end, ranks.get(chunk.id, MAX_CHUNKS + 4), rel.get(chunk.id, 0.0),
                       cosine.get(chunk.id, 0.0), value, label)
         if c.key not in out or source != "unit":
@@ -95,6 +97,7 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
 
 
 _LINE_UNITS = ("table", "info", "header", "preamble", "signature")
+_WORDS = re.compile(r"[^\W\d_]{2,}")  # a word of letters
 
 
 def text_units(chunk: Chunk) -> list[tuple[int, int]]:

@@ -77,6 +77,7 @@ _SECTION = re.compile(r"\b(dieu|khoan|diem|muc|chuong|phan|phu luc|tieu muc)\s+(
 _SECTION_NAMES = {"dieu": "Điều", "khoan": "Khoản", "diem": "Điểm", "muc": "Mục", "chuong": "Chương", "phan": "Phần",
                   "phu luc": "Phụ lục", "tieu muc": "Tiểu mục"}
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_NUMBER_OF = re.compile(rf"\b({_KIND_RX})\s+(?:so|so hieu|ky hieu)\s+(?:la\s+)?(?:bao nhieu|may|gi)\b")
 # A kind of document the question names, by its full word. Words that are also verbs ("quyết
 # định", "báo cáo", "thông báo") count only where they name a document: before a number, "số",
 # "này", "về", "của" or a year; "luật" not inside "pháp luật".
@@ -103,6 +104,7 @@ class Question:
     years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()  # kinds of document it names ("Kế hoạch", "Nghị quyết")
+    number_of: str = ""  # the kind whose number is asked: "Tờ trình" in "… trên tờ trình số mấy?"
     alternatives: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = field(default=())  # abbreviations
 
     def matched(self, keyword: str, tokens: set[str]) -> bool:
@@ -151,12 +153,13 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
                       else m.group(2)) for m in _SECTION.finditer(bare))
     years = tuple(int(y) for y in dict.fromkeys(_YEAR.findall(bare)))
     kinds = tuple(dict.fromkeys(_FULL_KINDS[m.group(1) or m.group(2)] for m in _KIND_NAMED.finditer(folded)))
+    number_of = next((_KIND_WORDS[m.group(1)] for m in _NUMBER_OF.finditer(folded)), "")
     own = text.lower() if accented else folded  # "Lạng Sơn là" is no "Sơn La"
     places = tuple(p for p in domain.provinces
                    if re.search(rf"(?<!\w){re.escape(p.lower() if accented else vn.fold(p))}(?!\w)", own))
     return Question(text=text, folded=folded, accented=accented, keywords=tuple(dict.fromkeys(kws)), pairs=pairs,
                     asks=asks, unit=unit, meta_field=meta_field, doc_ids=doc_ids, doc_refs=refs,
-                    sections=sections, years=years, places=places, kinds=kinds,
+                    sections=sections, years=years, places=places, kinds=kinds, number_of=number_of,
                     alternatives=_alternatives(text, folded, accented, kws, domain))
 
 

@@ -2,7 +2,9 @@
 calibrated probability that a candidate answers the question.
 
 Features (`features`), all in [0, 1] or {-1, 0, 1}:
-  coverage      idf-weighted share of the question's words in the candidate (its script)
+  coverage      idf-weighted share of the question's words in the candidate (its script): its text,
+                label and value; a metadata or relation fact also covers the words naming its
+                document (kind, number, title, issuer), as it is a fact of the whole document
   coverage_rel  the same relative to the best candidate of the question
   context       coverage of the candidate's whole chunk (the sentence around a clause)
   pairs         share of the question's adjacent word pairs kept together
@@ -149,16 +151,18 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
     unknown = sum(1 for k in q.keywords if not stats.known(k)) / max(len(q.keywords), 1)
     for i, c in enumerate(cands):
         text = c.text
-        body = q.tokens(text)
+        if c.chunk.doc_id not in metas:
+            metas[c.chunk.doc_id] = store.get(c.chunk.doc_id)
+        meta = metas[c.chunk.doc_id]
+        body = q.tokens(f"{c.label} {c.value} {text}")  # "Người ký: …" says "ký"
+        if c.source in ("meta", "relation") and meta is not None:  # a fact of the document as a whole
+            body |= q.tokens(f"{meta.type} {meta.number} {meta.title} {meta.issuer}")
         head = q.tokens(c.chunk.title) if c.chunk.section_path else set()
         got = sum(w if q.matched(k, body) else 0.5 * w if q.matched(k, head) else 0.0 for k, w in kw_idf.items())
         missing = [w for k, w in kw_idf.items() if not q.matched(k, body | head)]
         joined = " " + " ".join(vn.syllables(f"{c.chunk.title} {text}", folded=not q.accented)) + " "
         pairs = sum(f" {p} " in joined for p in q.pairs) / len(q.pairs) if q.pairs else 0.0
-        if c.chunk.doc_id not in metas:
-            metas[c.chunk.doc_id] = store.get(c.chunk.doc_id)
-        meta = metas[c.chunk.doc_id]
-        holds = _holds(q, c)
+        holds = _holds(q, c, meta)
         asked = bool(q.asks & {"figure", "agency", "when"}) or bool(q.meta_field)
         doc = 0.0 if not q.doc_ids else (1.0 if c.chunk.doc_id in q.doc_ids else -1.0)
         section = 0.0
@@ -241,10 +245,16 @@ def _kind(q: Question, meta) -> float:
     return 1.0 if own & {vn.fold(k) for k in q.kinds} else -1.0
 
 
-def _holds(q: Question, c: Candidate) -> bool:
+def _holds(q: Question, c: Candidate, meta=None) -> bool:
     """The candidate holds one of the kinds of thing asked ("bao lâu một lần": a figure or a
-    time), and one the question does not say already."""
+    time), and one the question does not say already. The number of another kind of document
+    than the candidate's ("… trên tờ trình số mấy?" of a resolution) is one its text gives
+    ("Xét Tờ trình số 428/…"), not its own."""
     text = f"{c.value} {c.text}"
+    if q.meta_field == "number" and q.number_of and meta is not None:
+        own = {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
+        if own and vn.fold(q.number_of) not in own:
+            return c.source != "meta" and re.search(rf"\b{re.escape(vn.fold(q.number_of))} so \d", vn.fold(c.text)) is not None
     if q.meta_field and q.meta_field != "relation":
         return c.source == "meta"
     if q.meta_field == "relation":

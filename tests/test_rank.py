@@ -153,6 +153,72 @@ def test_a_named_kind_of_document_is_matched_and_a_verb_is_no_kind():
     assert analyse("Quyết định số 12 do ai ký?").kinds == ("Quyết định",)
 
 
+def test_the_number_of_another_kind_of_document_is_not_this_ones():
+    """"… xét trên tờ trình số mấy?" of a resolution: its own number is no answer; the sentence
+    that gives the submission's number is. A question on the document's own number is as before."""
+    from bot.rank import _holds
+
+    resolution = DocMeta("r", number="48/2025/NQ-HĐND", type="Nghị quyết")
+    own = Candidate("meta", candidate("Số: 48/2025/NQ-HĐND").chunk, 0, 19, 0, 1.0, value="48/2025/NQ-HĐND",
+                    label="Số hiệu")
+    q = analyse("Nghị quyết về phân bổ ngân sách được xét trên tờ trình số mấy của Ủy ban nhân dân?")
+    assert q.meta_field == "number" and q.number_of == "Tờ trình"
+    assert not _holds(q, own, resolution)
+    assert _holds(q, candidate("Xét Tờ trình số 428/TTr-UBND ngày 21 tháng 11 năm 2025 của Ủy ban nhân dân."),
+                  resolution)
+    q = analyse("Nghị quyết về phân bổ ngân sách có số hiệu là gì?")
+    assert q.number_of == "" and _holds(q, own, resolution)
+    q = analyse("Nghị quyết số mấy quy định việc này?")
+    assert q.number_of == "Nghị quyết" and _holds(q, own, resolution)
+    assert _holds(analyse("Tờ trình số mấy?"), own, DocMeta("u"))  # an unknown kind is no mismatch
+
+
+def test_a_metadata_fact_covers_the_words_naming_its_document(tmp_path):
+    """"Ai ký Chỉ thị về … của tỉnh X?": the signer fact covers the question's words that name
+    its document, as a fact of the whole document, and its label covers "ký"; the same line as a
+    plain unit does not."""
+    from bot.rank import features
+    from ingest.pipeline import process_raw
+    from ingest.settings import Settings
+    from ingest.types import RawDocument
+    from vectorstore.store import Store
+
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH\nSố: 10/CT-UBND\nBắc Ninh, ngày 17 tháng 11 năm 2025\nCHỈ THỊ\n"
+            "Về tăng cường phối hợp thẩm định thủ tục đầu tư\n"
+            "Các sở, ngành phối hợp chặt chẽ trong thẩm định hồ sơ dự án đầu tư trên địa bàn tỉnh.\n"
+            "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Văn An\n")
+    doc = process_raw(RawDocument(text, "ct10.txt", "txt"), Settings(embed_model="none"))
+    store = Store(tmp_path / "s", None)
+    store.upsert(doc)
+    chunk = next(c for c in doc.chunks if "Nguyễn Văn An" in c.text)
+    a = chunk.text.index("Nguyễn Văn An")
+    q = analyse("Ai ký Chỉ thị về tăng cường phối hợp thẩm định thủ tục đầu tư của tỉnh Bắc Ninh?")
+    fact = Candidate("meta", chunk, a, a + 13, 0, 1.0, value="Nguyễn Văn An", label="Người ký")
+    unit = Candidate("unit", chunk, a, a + 13, 0, 1.0)
+    x = features(q, [fact, unit], store)
+    cov = FEATURES.index("coverage")
+    assert x[0, cov] > 0.8 and x[1, cov] < 0.3
+
+
+def test_a_span_without_two_words_of_letters_is_no_candidate(tmp_path):
+    from bot.candidates import gather
+    from ingest.pipeline import process_raw
+    from ingest.settings import Settings
+    from ingest.types import RawDocument
+    from vectorstore.store import Store
+    from vectorstore.types import Hit
+
+    text = ("NGHỊ QUYẾT\nVề mức chi\nĐiều 5. Hiệu lực thi hành\n"
+            "Nghị quyết này có hiệu lực từ ngày 01 tháng 01 năm 2026.\n/.\n16/08/2023 64\n")
+    doc = process_raw(RawDocument(text, "nq.txt", "txt"), Settings(embed_model="none"))
+    store = Store(tmp_path / "s", None)
+    store.upsert(doc)
+    hits = [Hit(c, 1.0, "lexical") for c in doc.chunks]
+    said = {c.text for c in gather(analyse("Nghị quyết có hiệu lực từ khi nào?"), hits, store)}
+    assert "Nghị quyết này có hiệu lực từ ngày 01 tháng 01 năm 2026." in said
+    assert not said & {"/.", "16/08/2023 64"}
+
+
 def test_the_refusal_policy_picks_its_threshold_from_the_fitted_file():
     import pytest
 
