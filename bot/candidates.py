@@ -93,6 +93,11 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
             add("task", chunk, s, e, agency, "Cơ quan chủ trì")
     for chunk, s, e in _sections(q, docs, store):
         add("section", chunk, s, e)
+    if "section" in q.asks:  # "Phần nào … quy định X?": each top chunk's part, named by its heading path
+        for hit in hits[:MAX_CHUNKS]:
+            if hit.chunk.section_path and hit.chunk.kind not in _LINE_UNITS[1:]:
+                a, b = next(iter(text_units(hit.chunk)), (0, 0))
+                add("section", hit.chunk, a, b, hit.chunk.title, "Phần")
     return list(out.values())
 
 

@@ -42,6 +42,11 @@ _ASKS = (
     ("list", r"\b(gom|bao gom|nhung gi|nhung\b.*\bnao|cac\b.*\bnao|liet ke|nhung)\b"),
 )
 _ASKS = tuple((name, re.compile(rx)) for name, rx in _ASKS)
+# "Phần nào / mục mấy / điều nào … quy định X?": the part of the document is asked. Typed with
+# diacritics "mục" is told from "mức" ("mức nào": a level); without them "muc" is left out.
+_PART = r"(phần|mục|điều|chương|phụ lục|tiểu mục)"
+_ASKS_PART = re.compile(rf"\b{_PART} (nào|mấy|số mấy|thứ mấy)(?!\w)|\b(ở|tại|thuộc) {_PART} (nào|mấy)(?!\w)")
+_ASKS_PART_FOLDED = re.compile(r"\b(phan|dieu|chuong|phu luc|tieu muc) (nao|may|so may|thu may)\b")
 _UNITS = (("%", r"%|phan tram|ty le|ti le"), ("hạng", r"hang may|thu may|xep thu|xep hang|dung thu"),
           ("tỷ", r"\bty dong\b|\bty\b"), ("triệu", r"\btrieu\b"), ("đồng", r"\bdong\b|\btien\b|kinh phi|muc chi"),
           ("tuổi", r"(bao nhieu|may|do|nhung) tuoi|\btuoi (toi da|toi thieu|la)\b"), ("năm", r"bao nhieu nam|may nam"), ("tháng", r"bao nhieu thang|may thang"),
@@ -95,7 +100,7 @@ class Question:
     accented: bool  # typed with diacritics: matched with them
     keywords: tuple[str, ...]  # content syllables in the question's own script (numbers included)
     pairs: tuple[str, ...]  # adjacent content syllables ("hộ nghèo")
-    asks: frozenset[str] = frozenset()  # figure, max, min, agency, when, place, yesno, definition, list
+    asks: frozenset[str] = frozenset()  # figure, max, min, agency, when, place, yesno, definition, list, section
     unit: str = ""  # the unit of an asked figure
     meta_field: str = ""  # signer, effective, issued, number, issuer, kind, basis, relation
     doc_ids: tuple[str, ...] = ()  # documents it names, resolved in the catalog
@@ -147,6 +152,8 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     kwset = set(kws)
     pairs = tuple(dict.fromkeys(f"{a} {b}" for a, b in zip(syl, syl[1:]) if a in kwset and b in kwset))
     asks = frozenset(name for name, rx in _ASKS if rx.search(bare))
+    if (_ASKS_PART.search(text.lower()) if accented else _ASKS_PART_FOLDED.search(folded)):
+        asks |= {"section"}
     unit = next((u for u, rx in _UNITS if rx.search(bare)), "") if "figure" in asks else ""
     meta_field = next((f for f, rx in _META if rx.search(bare)), "")
     sections = tuple((_SECTION_NAMES[m.group(1)], m.group(2).upper() if re.fullmatch(r"[ivxlc]+", m.group(2))

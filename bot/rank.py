@@ -255,6 +255,8 @@ def _holds(q: Question, c: Candidate, meta=None) -> bool:
         own = {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
         if own and vn.fold(q.number_of) not in own:
             return c.source != "meta" and re.search(rf"\b{re.escape(vn.fold(q.number_of))} so \d", vn.fold(c.text)) is not None
+    if "section" in q.asks and c.source == "section" and c.value:
+        return True  # the part asked, named by its heading path
     if q.meta_field and q.meta_field != "relation":
         return c.source == "meta"
     if q.meta_field == "relation":

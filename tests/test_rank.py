@@ -219,6 +219,37 @@ def test_a_span_without_two_words_of_letters_is_no_candidate(tmp_path):
     assert not said & {"/.", "16/08/2023 64"}
 
 
+def test_a_question_asking_for_the_part_is_answered_by_the_part_named(tmp_path):
+    """"Điều nào … quy định X?": the part is asked ("mức nào", a level, is not); each top chunk
+    gives a candidate named by its heading path, which holds what is asked and leads the answer."""
+    from bot.answer import ExtractiveAnswerer
+    from bot.candidates import gather
+    from bot.rank import _holds
+    from ingest.pipeline import process_raw
+    from ingest.settings import Settings
+    from ingest.types import RawDocument
+    from vectorstore.store import Store
+    from vectorstore.types import Hit
+
+    assert "section" in analyse("Trong nghị định, điều nào liệt kê các hành vi bị cấm?").asks
+    assert "section" in analyse("Mức chi hội thi được quy định ở phụ lục nào?").asks
+    assert "section" in analyse("dieu nao quy dinh hanh vi bi cam").asks
+    assert "section" not in analyse("Mức chi nào áp dụng cho hội thi?").asks
+    text = ("NGHỊ ĐỊNH\nVề dữ liệu\nĐiều 7. Nguyên tắc chung\nDữ liệu được chia sẻ đúng mục đích.\n"
+            "Điều 8. Các hành vi bị cấm\nNghiêm cấm việc làm sai lệch, phá hủy dữ liệu của cơ quan nhà nước.\n")
+    doc = process_raw(RawDocument(text, "nd.txt", "txt"), Settings(embed_model="none"))
+    store = Store(tmp_path / "s", None)
+    store.upsert(doc)
+    q = analyse("Điều nào cấm làm sai lệch, phá hủy dữ liệu?")
+    cands = gather(q, [Hit(c, 1.0, "lexical") for c in doc.chunks], store)
+    parts = [c for c in cands if c.source == "section"]
+    assert any(c.value.startswith("Điều 8") for c in parts) and all(_holds(q, c) for c in parts)
+    assert not any(_holds(q, c) for c in cands if c.source == "unit")
+    best = next(c for c in parts if c.value.startswith("Điều 8"))
+    answer = ExtractiveAnswerer(store, None).compose(q, [best], 1.0)
+    assert answer.text.startswith("Điều 8")
+
+
 def test_the_refusal_policy_picks_its_threshold_from_the_fitted_file():
     import pytest
 
