@@ -60,6 +60,10 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
     ranks = {h.chunk.id: i for i, h in enumerate(hits)}
     top = max((h.score for h in hits), default=0.0) or 1.0
     rel = {h.chunk.id: max(h.score, 0.0) / top for h in hits}
+    doc_rank, doc_rel = {}, {}  # a fact of a whole document ranks as its document's best chunk
+    for i, h in enumerate(hits):
+        doc_rank.setdefault(h.chunk.doc_id, i)
+        doc_rel.setdefault(h.chunk.doc_id, rel[h.chunk.id])
     cosine = {h.chunk.id: max(h.cosine, 0.0) for h in hits}
     out: dict[tuple, Candidate] = {}
 
@@ -68,7 +72,10 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
             return
         if source == "unit" and len(_WORDS.findall(chunk.text[start:end])) < 2:
             return  # "/.", "16/08/2023 64": nothing a sentence of an answer could say
-        c = Candidate(source, chunk, start, end, ranks.get(chunk.id, MAX_CHUNKS + 4), rel.get(chunk.id, 0.0),
+        whole = source in ("meta", "relation")
+        c = Candidate(source, chunk, start, end,
+                      doc_rank.get(chunk.doc_id, MAX_CHUNKS + 4) if whole else ranks.get(chunk.id, MAX_CHUNKS + 4),
+                      doc_rel.get(chunk.doc_id, 0.0) if whole else rel.get(chunk.id, 0.0),
                       cosine.get(chunk.id, 0.0), value, label)
         if c.key not in out or source != "unit":
             out[c.key] = c

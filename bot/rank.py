@@ -26,7 +26,8 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
                 text or headings, name another province and not the one asked
   place_unknown the question's province is not in its context and its document's province is
                 unknown (no issuer found, or a national body): weighed, never a mismatch
-  rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score
+  rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score; a fact of a whole
+                document (metadata, relation) takes its document's best chunk's
   doc           the candidate is in a document the question names (1), in another one (-1)
   kind          the question names a kind of document ("kế hoạch", "nghị quyết"): 1 when the
                 candidate's document is of that kind, -1 when it is known to be another, else 0
