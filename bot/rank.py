@@ -240,10 +240,15 @@ def _kind(q: Question, meta) -> float:
     """1: the candidate's document is of a kind the question names; -1: of another known kind."""
     if not q.kinds or meta is None:
         return 0.0
-    own = {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
+    own = _doc_kinds(meta)
     if not own:
         return 0.0
     return 1.0 if own & {vn.fold(k) for k in q.kinds} else -1.0
+
+
+def _doc_kinds(meta) -> set[str]:
+    """The kinds a document is known as, folded: its kind line and its number's code ("KH")."""
+    return {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
 
 
 def _holds(q: Question, c: Candidate, meta=None) -> bool:
@@ -253,7 +258,7 @@ def _holds(q: Question, c: Candidate, meta=None) -> bool:
     ("Xét Tờ trình số 428/…"), not its own."""
     text = f"{c.value} {c.text}"
     if q.meta_field == "number" and q.number_of and meta is not None:
-        own = {vn.fold(meta.type), vn.fold(code_kind(meta.number))} - {""}
+        own = _doc_kinds(meta)
         if own and vn.fold(q.number_of) not in own:
             return c.source != "meta" and re.search(rf"\b{re.escape(vn.fold(q.number_of))} so \d", vn.fold(c.text)) is not None
     if "section" in q.asks and c.source == "section" and c.value:

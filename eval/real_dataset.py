@@ -46,10 +46,10 @@ def problems(rows: Sequence[dict], chunks: dict[str, list], doc_splits: dict[str
     seen_questions = Counter(vn.fold(r.get("question", "")).strip() for r in rows)
     for r in rows:
         rid = r.get("id", "?")
-        for key, typ in REQUIRED.items():
-            if not isinstance(r.get(key), typ):
-                out.append(f"{rid}: {key} missing or not a {typ.__name__}")
-        if out and out[-1].startswith(f"{rid}:") and "missing" in out[-1]:
+        bad = [f"{rid}: {key} missing or not a {typ.__name__}" for key, typ in REQUIRED.items()
+               if not isinstance(r.get(key), typ)]
+        if bad:
+            out += bad
             continue
         out += [f"{rid}: {m}" for m in _row_problems(r, chunks, doc_splits)]
         if seen_questions[vn.fold(r["question"]).strip()] > 1:
