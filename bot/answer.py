@@ -11,7 +11,7 @@
      không nêu …" and shows the closest sections; a candidate about another province than the
      one the question names is never chosen (the provinces are data: bot/data/domain.json);
   5. the answer leads with the fact: the value (signer, date, agency) or the clause that holds
-     the asked figure, then the document; up to three facts for a list question.
+     the asked figure, then the document; up to MAX_FACTS facts for a list question.
 Prompt injection and requests to invent ("bỏ qua mọi hướng dẫn …") are refused before anything.
 """
 
@@ -39,6 +39,7 @@ from .verify import instruction_flag, instruction_passages
 
 REFUSAL = "Các văn bản hiện có không nêu thông tin này"
 LEAD_CHARS = 400  # the asked fact is within the first LEAD_CHARS of an answer
+MAX_FACTS = 5  # a list question is answered with up to MAX_FACTS candidates (its items)
 _HOSTILE = re.compile(r"bo qua (moi |cac |tat ca )?(huong dan|chi dan|quy tac|lenh)|ignore (all |previous |the )|"
                       r"\bbia (ra|dai|mot)\b|tu bia|gia vo|dong vai|tuong tuong (ra )?mot|system prompt|"
                       r"jailbreak|quen (het )?(huong dan|moi thu)")
@@ -132,7 +133,7 @@ class ExtractiveAnswerer(Answerer):
         if q.many:
             for i in order[1:]:
                 c = s.candidates[i]
-                if len(chosen) == 3 or p[i] < max(self.model.threshold, self.model.multi * best):
+                if len(chosen) == MAX_FACTS or p[i] < max(self.model.threshold, self.model.multi * best):
                     break
                 if not any(_overlaps(c, o) for o in chosen):
                     chosen.append(c)
@@ -189,6 +190,15 @@ class ExtractiveAnswerer(Answerer):
         text = parts[0] if len(parts) == 1 else "\n".join(f"- {p}" for p in parts)
         flags = tuple(instruction_flag(c.where, passage) for c in cites for passage in instruction_passages(c.quote))
         return Answer(text=text, citations=tuple(cites), support=support, flags=flags)
+
+    def shown(self, q: Question, c: Candidate) -> str:
+        """What an answer says for one candidate, as compose writes it: its value, its quote and the
+        items a quote that introduces them brings (the next chunks). The ranker is fitted on this."""
+        start, end = quote_span(q, c)
+        text = f"{c.value} {c.chunk.text[start:end]}"
+        if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
+            text += "".join(f" {nxt.text[:items_end(nxt.text)]}" for nxt in self._items(c.chunk))
+        return text[:LEAD_CHARS]
 
     def _items(self, chunk) -> list:
         """The chunks after `chunk` that sit under its section (its points), up to MAX_QUOTE chars."""

@@ -36,6 +36,8 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
   section       its section path holds a section the question names
   source_*      where it comes from (unit, meta, relation, target, task, section)
   length        log length of the quote
+  items         a list is asked and the quote introduces one ("… bao gồm:", a heading): the
+                answer brings its items
 
 The weights live in bot/data/ranker.json, written by `python -m eval fit-ranker` (logistic
 regression, each weight kept to the sign in SIGNS) with the refusal threshold chosen on the dev
@@ -57,21 +59,21 @@ from ingest import text as vn
 from vectorstore.store import Store
 
 from . import evidence as ev
-from .candidates import Candidate, described, section_match
+from .candidates import Candidate, described, introduces, quote_span, section_match
 from .question import Question, code_kind
 
 RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
 SOURCES = ("unit", "meta", "relation", "target", "task", "section")
 FEATURES = ("coverage", "coverage_rel", "context", "pairs", "rare_missing", "unknown", "dense", "dense_rel",
             "cosine", "cosine_rel", "type", "type_missing", "year", "year_own", "place", "place_unknown", "rank",
-            "retrieval", "doc", "kind", "described", "section", "length") + tuple(f"source_{s}" for s in SOURCES)
+            "retrieval", "doc", "kind", "described", "section", "length", "items") + tuple(f"source_{s}" for s in SOURCES)
 # The direction each feature may move the probability (the fit keeps each weight to its sign;
 # 0: either way). More of the question covered never counts against a candidate; a missing
 # asked type, an unknown word, another year or place never count for it.
 SIGNS = {"coverage": 1, "coverage_rel": 1, "context": 1, "pairs": 1, "rare_missing": -1, "unknown": -1,
          "dense": 1, "dense_rel": 1, "cosine": 1, "cosine_rel": 1, "type": 1, "type_missing": -1, "year": -1,
          "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "kind": 1, "described": 1,
-         "section": 1}
+         "section": 1, "items": 1}
 # The features each kind of model does without (they are 0 where it runs).
 KINDS = {"dense": (), "hybrid": ("dense", "dense_rel"), "lexical": ("dense", "dense_rel", "cosine", "cosine_rel")}
 # Refusal policies (VNQA_REFUSAL), each with its threshold in ranker.json: 'accuracy' (most
@@ -150,6 +152,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
     kw_idf = {k: stats.idf(k) for k in q.keywords}
     total_idf = sum(kw_idf.values()) or 1.0
     unknown = sum(1 for k in q.keywords if not stats.known(k)) / max(len(q.keywords), 1)
+    listed = "list" in q.asks
     for i, c in enumerate(cands):
         text = c.text
         if c.chunk.doc_id not in metas:
@@ -178,7 +181,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
             float(holds), float(asked and not holds), *_year(q, c, meta), *_place(q, c, meta), 1.0 / (1 + c.rank),
             c.retrieval, doc, _kind(q, meta), described(q, meta, stats),
             section,
-            math.log1p(len(text)) / 8.0] + [float(c.source == s) for s in SOURCES])
+            math.log1p(len(text)) / 8.0, float(listed and _introduces(q, c))] + [float(c.source == s) for s in SOURCES])
     x = np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
     if len(x):
         cov, dns = FEATURES.index("coverage"), FEATURES.index("dense")
@@ -289,6 +292,16 @@ def _new(q: Question, found) -> bool:
         if not numbers and vn.fold(m.group()) not in q.folded:
             return True
     return False
+
+
+def _introduces(q: Question, c: Candidate) -> bool:
+    """The candidate's quote is a line that introduces a list ("… bao gồm:", a heading): the answer
+    brings the items after it."""
+    if c.source in ("meta", "relation"):
+        return False
+    start, end = quote_span(q, c)
+    line = c.chunk.text[start:end].rstrip().split("\n", 1)[0]
+    return line.endswith(":") or (end > start and introduces(c.chunk.text, start, end))
 
 
 def _dense(q: Question, cands: list[Candidate], embedder) -> list[float]:

@@ -43,7 +43,10 @@ PARTS = 5  # cross-validation folds a dominant document is cut into (`folds`)
 
 
 
-def label(item: dict, scored) -> np.ndarray:
+def label(item: dict, scored, shown=None) -> np.ndarray:
+    """1 for each candidate whose answer would hold the item's answer keys (enough of a list's).
+    `shown(question, candidate)`: what the answer says for it (ExtractiveAnswerer.shown, with the
+    items an introducing line brings from the next chunks); by default its quote."""
     groups = item.get("answer_keys") or []
     if not item["answerable"] or not groups:
         return np.zeros(len(scored.candidates))
@@ -52,8 +55,11 @@ def label(item: dict, scored) -> np.ndarray:
 
     out = []
     for c in scored.candidates:
-        s, e = quote_span(scored.question, c)  # what the answer would say
-        got = match.canon(f"{c.value} {c.chunk.text[s:e]}")
+        if shown is not None:
+            got = match.canon(shown(scored.question, c))
+        else:
+            s, e = quote_span(scored.question, c)  # what the answer would say
+            got = match.canon(f"{c.value} {c.chunk.text[s:e]}")
         found = sum(1 for g in groups if any(match.canon(a) in got for a in g if a.strip()))
         out.append(float(found >= need))
     return np.array(out)
@@ -65,7 +71,7 @@ def collect(answerer, items: list[dict], progress: bool = True) -> list[dict]:
     rows = []
     for item in tqdm(items, desc="Ứng viên", unit="câu", disable=not progress):
         scored = answerer.score(item["question"], item.get("history"))
-        rows.append({"item": item, "x": scored.features, "y": label(item, scored),
+        rows.append({"item": item, "x": scored.features, "y": label(item, scored, getattr(answerer, "shown", None)),
                      "group": (item.get("docs") or ["bundled"])[0]})
     return rows
 

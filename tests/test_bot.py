@@ -187,3 +187,36 @@ def test_a_clause_that_introduces_points_is_answered_with_them(tmp_path):
     for cite in answer.citations:  # every quote is verbatim
         assert cite.quote in store.document_text(cite.doc_id)[0]
     store.close()
+
+
+def test_the_ranker_is_fitted_on_what_an_introducing_line_brings(tmp_path):
+    """A line that introduces points ("… các điều kiện sau đây:") is labelled by what the answer
+    says for it, the points included (ExtractiveAnswerer.shown, used by eval.fit_ranker.label);
+    for a list question it has the `items` feature, and a sentence that introduces nothing has not."""
+    from bot.rank import FEATURES
+    from bot.service import build_bot
+    from eval.fit_ranker import label
+    from ingest.service import index_files
+    from vectorstore.store import Store
+
+    from .conftest import Settings
+
+    path = tmp_path / "luat.txt"
+    path.write_text(LAW, encoding="utf-8")
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
+    store = Store(settings.store)
+    index_files(store, [path], settings, progress=False)
+    answerer = build_bot(settings, store=store, progress=False).answerer
+    item = {"answerable": True, "answer_keys": [["thường trú"], ["1,5 triệu đồng"], ["năm năm gần nhất"]]}
+    scored = answerer.score("Hộ gia đình được hỗ trợ khi có những điều kiện nào?")
+    intro = [i for i, c in enumerate(scored.candidates) if c.text.rstrip().endswith("sau đây:")]
+    point = [i for i, c in enumerate(scored.candidates)  # a sentence or point that introduces nothing
+             if c.source == "unit" and c.text.rstrip().endswith((".", ";")) and "1,5 triệu" not in c.text]
+    assert intro and point
+    shown = answerer.shown(scored.question, scored.candidates[intro[0]])
+    assert "thường trú" in shown and "1,5 triệu đồng" in shown and "năm năm gần nhất" in shown
+    y = label(item, scored, answerer.shown)
+    assert y[intro[0]] == 1 and y[point[0]] == 0
+    items = FEATURES.index("items")
+    assert scored.features[intro[0], items] == 1 and scored.features[point[0], items] == 0
+    store.close()

@@ -281,7 +281,7 @@ def test_verifier_stats_counts_flags_fallbacks_and_figures():
 
 @pytest.mark.slow
 def test_qa_run_llm_systems(tmp_path, monkeypatch, local_llm_url):
-    """llm / llm-noverify on a 2-question slice with the local GGUF, served once per session
+    """llm / llm-noverify on a 1-question slice with the local GGUF, served once per session
     (conftest.local_llm_url, shared with test_llm) and reached as VNQA_LLM_BASE_URL."""
     from eval.llm import llm_unavailable
     from ingest.settings import Settings
@@ -291,10 +291,10 @@ def test_qa_run_llm_systems(tmp_path, monkeypatch, local_llm_url):
     why = llm_unavailable(Settings.from_env())
     assert why is None, why
     out = tmp_path / "out"
-    assert _run_eval(["run", "--limit", "10", "--llm-limit", "2", "--systems", "lexical,llm,llm-noverify",
+    assert _run_eval(["run", "--limit", "10", "--llm-limit", "1", "--systems", "lexical,llm,llm-noverify",
                       "--out", str(out), "--no-progress"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     llm = report["systems"]["llm"]
-    assert llm["n"] == 2 and set(llm["verifier"]) == {"flagged", "fallback", "figures_caught"}
+    assert llm["n"] == 1 and set(llm["verifier"]) == {"flagged", "fallback", "figures_caught"}
     assert "lexical" in llm["same_slice"]
     assert report["systems"]["llm-noverify"]["verifier"]["fallback"] == 0
