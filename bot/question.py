@@ -247,9 +247,11 @@ def _alternatives(text: str, folded: str, accented: bool, kws: list[str], domain
         m = pattern.search(folded)
         if not m:
             continue
-        phrase = set(m.group(0).split())
+        # the matched words as the question writes them: "thông báo" gets nothing of "bao lâu"
+        said = text[m.start():m.end()] if len(text) == len(folded) else m.group(0)
+        phrase = set(vn.syllables(said, folded=not accented))
         alts = tuple(tuple(vn.syllables(t, folded=not accented)) for t in targets)
         for k in kws:
-            if vn.fold(k) in phrase:
+            if k in phrase:
                 out[k] = out.get(k, ()) + alts
     return tuple(out.items())

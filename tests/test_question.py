@@ -81,3 +81,19 @@ def test_the_question_is_read_in_its_own_script():
                                            ("Chỉ tiêu tăng trưởng GRDP năm 2026 là bao nhiêu?", False)])
 def test_two_questions_in_one(text, compound):
     assert analyse(text).compound is compound
+
+
+def test_everyday_words_cover_the_documents_words():
+    """The domain table's synonyms (bot/data/domain.json): "tiền để …" is covered by "kinh phí",
+    "ít nhất" by "tối thiểu", with or without diacritics; a keyword gets a phrase's words only
+    where the question says that phrase ("thông báo" is not "bao lâu")."""
+    q = analyse("Tiền để làm kế hoạch này lấy từ đâu ra?")
+    said = q.tokens("Kinh phí thực hiện Kế hoạch được bố trí từ nguồn ngân sách nhà nước.")
+    assert q.matched("tiền", said)
+    folded = analyse("tien de lam ke hoach nay lay tu dau ra?")
+    assert folded.matched("tien", folded.tokens("Kinh phí thực hiện Kế hoạch được bố trí từ nguồn ngân sách."))
+    least = analyse("Mỗi xã phải có ít nhất bao nhiêu cán bộ?")
+    assert least.matched("ít", least.tokens("Mỗi xã bố trí tối thiểu 02 cán bộ."))
+    told = analyse("Bao lâu một lần phải thông báo kết quả?")
+    alternatives = dict(told.alternatives)
+    assert "lâu" in alternatives and "báo" not in alternatives
