@@ -3,8 +3,9 @@
   - read:   each file of ../shared/corpus/real through the ingest pipeline: how it was read
             (OCR, legacy encoding), the share of valid Vietnamese syllables of the indexed text,
             chunks, seconds;
-  - ocr:    the scan of Nghị định 335/2025 against its text-layer twin, both through the same
-            pipeline and the evaluation's normalisation (`ingest.text.syllables`: NFC, one tone
+  - ocr:    the scan of Nghị định 335/2025, and a noisy scan made from its text-layer twin
+            (eval/scans.py), each read with the page cleaning on and off, against the twin, all
+            through the same pipeline and the evaluation's normalisation (`ingest.text.syllables`: NFC, one tone
             placement, lowercase, punctuation dropped): character and word error rate, seconds
             per page; then the twin's questions of the real QA set answered over the scan and
             over the twin (retrieval R@5 and answers, default beside the plain baseline; evidence
@@ -91,25 +92,31 @@ def read_all(corpus: Path, settings: Settings) -> list[dict]:
 
 
 def ocr_figures(corpus: Path, settings: Settings, out: Path, store_dir: Path | None, progress: bool) -> dict:
-    import pypdfium2 as pdfium
+    """The published scan and a noisy scan made from the twin (eval/scans.py: pages turned 1-2
+    degrees, specks, blur, JPEG), each read with the page cleaning on and off, against the twin's
+    text; then the twin's questions answered over the scan, the noisy scan and the twin."""
+    from dataclasses import replace
 
-    from ingest.pipeline import process_file
+    from .scans import noisy_pdf
 
-    pages = len(pdfium.PdfDocument(str(corpus / SCAN)))
-    started = time.perf_counter()
-    scan = process_file(corpus / SCAN, settings)
-    seconds = time.perf_counter() - started
-    twin = process_file(corpus / TWIN, settings)
-    figures = {"pages": pages, "seconds": round(seconds, 1), "seconds_per_page": round(seconds / pages, 2),
-               **error_rates(scan.clean.text, twin.clean.text),
-               "meta": {k: [getattr(scan.meta, k), getattr(twin.meta, k)]
-                        for k in ("number", "type", "issuer", "issued", "place", "signer", "title")}}
+    noisy = noisy_pdf(corpus / TWIN, out / "noisy" / TWIN.replace("_text.pdf", "_noisy.pdf"))
+    settings = replace(settings, max_file_mb=max(settings.max_file_mb, 64))  # grain makes JPEGs big (28 MB)
+    twin = _read(corpus / TWIN, settings)["doc"]
+    figures = {"noisy_file": noisy.name}
+    for label, path in (("scan", corpus / SCAN), ("noisy", noisy)):
+        for clean in (True, False):
+            got = _read(path, replace(settings, ocr_clean=clean))
+            doc = got.pop("doc")
+            key = label if clean else f"{label}-raw"
+            figures[key] = {**got, **error_rates(doc.clean.text, twin.clean.text),
+                            "meta": {k: [getattr(doc.meta, k), getattr(twin.meta, k)]
+                                     for k in ("number", "type", "issuer", "issued", "place", "signer", "title")}}
     from .real import REAL_DATA, split_items
     from .run import RunConfig, run_qa
 
     items = tuple(q for q in split_items("all") if q["docs"] == [TWIN])
-    figures["qa"] = {}
-    for label, path in (("scan", corpus / SCAN), ("text", corpus / TWIN)):
+    figures["qa"] = {"n": len(items)}
+    for label, path in (("scan", corpus / SCAN), ("noisy", noisy), ("text", corpus / TWIN)):
         where = store_dir / label if store_dir else None
         qa = run_qa(RunConfig(dataset=REAL_DATA / "qa.jsonl", out=out / f"qa-{label}", llm_limit=None,
                               systems=("default", "plain"), store_dir=where, progress=progress,
@@ -117,8 +124,19 @@ def ocr_figures(corpus: Path, settings: Settings, out: Path, store_dir: Path | N
         figures["qa"][label] = {name: {k: m.get(k) for k in ("accuracy", "recall@5", "refusal_recall",
                                                              "false_refusal_rate")}
                                 for name, m in qa["systems"].items()}
-        figures["qa"]["n"] = qa["n"]
     return figures
+
+
+def _read(path: Path, settings: Settings) -> dict:
+    import pypdfium2 as pdfium
+
+    from ingest.pipeline import process_file
+
+    pages = len(pdfium.PdfDocument(str(path)))
+    started = time.perf_counter()
+    doc = process_file(path, settings)
+    seconds = time.perf_counter() - started
+    return {"doc": doc, "pages": pages, "seconds": round(seconds, 1), "seconds_per_page": round(seconds / pages, 2)}
 
 
 def doc_converters(corpus: Path) -> list[dict]:
@@ -163,11 +181,14 @@ def forms_markdown(r: dict) -> str:
         o = r["ocr"]
         keys = ("accuracy", "recall@5", "refusal_recall", "false_refusal_rate")
         rows = [[label, name, *(m[k] for k in keys)]
-                for label in ("scan", "text") for name, m in o["qa"][label].items()]
-        out += [f"## OCR: `{SCAN}` against `{TWIN}`", "",
-                f"- CER {o['cer']:.2%}, WER {o['wer']:.2%} (CER without diacritics {o['cer_without_diacritics']:.2%}); "
-                f"{o['pages']} pages in {o['seconds']} s, {o['seconds_per_page']} s per page",
-                "- metadata (scan, twin): " + "; ".join(f"{k}: {v[0]!r} / {v[1]!r}" for k, v in o["meta"].items()), "",
+                for label in ("scan", "noisy", "text") for name, m in o["qa"][label].items()]
+        read = [[name, "on" if not name.endswith("-raw") else "off", f"{x['cer']:.2%}", f"{x['wer']:.2%}",
+                 f"{x['cer_without_diacritics']:.2%}", x["pages"], x["seconds_per_page"],
+                 *(x["meta"][k][0] == x["meta"][k][1] for k in ("number", "issuer", "issued"))]
+                for name, x in o.items() if isinstance(x, dict) and "cer" in x]
+        out += [f"## OCR: `{SCAN}` and a noisy scan made from `{TWIN}` (`{o['noisy_file']}`), against `{TWIN}`",
+                "", table(["copy", "page cleaning", "CER", "WER", "CER without diacritics", "pages", "s / page",
+                           "number right", "issuer right", "date right"], read), "",
                 f"Questions about the decree ({o['qa']['n']}), answered over each copy alone:", "",
                 table(["copy", "system", "accuracy", "R@5", "correct refusals", "false refusals"], rows), ""]
     if "legacy" in r:

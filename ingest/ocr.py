@@ -1,7 +1,9 @@
 """OCR of scans with Tesseract 5 and its Vietnamese data (Debian `tesseract-ocr`, `tesseract-ocr-vie`).
 
 PDF pages are rasterised by PDFium at `OcrConfig.dpi` (300) in grey; image files (.png, .jpg,
-.tif, every frame of a multi-page TIFF) are read with Pillow. Each page goes to the `tesseract`
+.tif, every frame of a multi-page TIFF) are read with Pillow. A page a degree or two askew is
+straightened and a speckled one despeckled first (ingest/scanclean.py, `OcrConfig.clean`,
+VNQA_OCR_CLEAN). Each page goes to the `tesseract`
 CLI on stdin, one single-threaded process per core (Tesseract's own threads are slower on 2
 cores than two pages at once), each under a timeout. The text comes back with its layout line
 breaks; `ingest.layout` rebuilds the paragraphs as for any PDF text layer.
@@ -42,6 +44,7 @@ class OcrConfig:
     max_pages: int = 200  # a scan longer than this is refused (about 6 min of OCR per 100 pages)
     page_timeout_s: float = 120.0
     workers: int = 0  # 0: one per core
+    clean: bool = True  # straighten and despeckle each page first (ingest/scanclean.py)
 
 
 def tesseract(path: str | Path, config: OcrConfig) -> str:
@@ -65,7 +68,7 @@ def _languages(exe: str) -> tuple[str, ...]:
 
 def ocr_pages(images: Iterable[bytes], count: int, path: str | Path, config: OcrConfig,
               progress: Progress | None = None) -> list[str]:
-    """The text of each page image (PNG bytes), in order; pages run in parallel."""
+    """The text of each page image (PNG or PGM bytes), in order; pages run in parallel."""
     exe = tesseract(path, config)
     if count > config.max_pages:
         raise FileTooLarge(path, f"{count} pages to OCR, over the limit of {config.max_pages}",
@@ -74,6 +77,8 @@ def ocr_pages(images: Iterable[bytes], count: int, path: str | Path, config: Ocr
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
 
     def run(image: bytes) -> str:
+        if config.clean:  # in the worker thread: the pages are cleaned side by side too
+            image = _cleaned(image)
         try:
             out = subprocess.run([exe, "stdin", "stdout", "-l", config.lang, "--dpi", str(config.dpi), "tsv"],
                                  input=image, capture_output=True, env=env, timeout=config.page_timeout_s)
@@ -161,7 +166,8 @@ NOISE_SHARE = 0.5
 
 
 def pdf_page_images(data: bytes, pages: list[int], config: OcrConfig) -> Iterator[bytes]:
-    """PNG bytes of the given PDF pages (0-based), rendered in grey at config.dpi."""
+    """PGM bytes of the given PDF pages (0-based), rendered in grey at config.dpi (at most
+    2 pages per worker are held: ocr_pages)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
@@ -174,7 +180,7 @@ def pdf_page_images(data: bytes, pages: list[int], config: OcrConfig) -> Iterato
                 scale = (MAX_IMAGE_PIXELS / (w * h)) ** 0.5
             image = page.render(scale=scale, grayscale=True).to_pil()
             page.close()
-            yield _png(image)
+            yield _pnm(image)
     finally:
         pdf.close()
 
@@ -192,6 +198,23 @@ def image_pages(data: bytes, path: str | Path) -> list[bytes]:
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise IngestError(path, f"cannot read this image: {exc}", "tệp ảnh bị hỏng hoặc không đọc được") from exc
     return frames
+
+
+def _cleaned(page: bytes) -> bytes:
+    from PIL import Image
+
+    from .scanclean import clean
+
+    with Image.open(io.BytesIO(page)) as image:
+        return _pnm(clean(image))
+
+
+def _pnm(image) -> bytes:
+    """Uncompressed (PGM): a rendered page goes to Tesseract at once (PNG of a speckled page
+    costs 0.35 s to write and 0.1 s to read back)."""
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="PPM")
+    return buf.getvalue()
 
 
 def _png(image) -> bytes:

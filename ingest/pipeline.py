@@ -27,7 +27,8 @@ def process_file(path: str | Path, settings: Settings,
                  progress: Callable[[int, int], None] | None = None) -> ProcessedDocument:
     """Turn one file into a document ready to store; raises an IngestError naming the file.
     `progress(done, total)` is called per OCRed page of a scan."""
-    ocr = OcrConfig(lang=settings.ocr_lang, max_pages=settings.ocr_max_pages) if settings.ocr else None
+    ocr = (OcrConfig(lang=settings.ocr_lang, max_pages=settings.ocr_max_pages, clean=settings.ocr_clean)
+           if settings.ocr else None)
     raw = load(path, max_bytes=int(settings.max_file_mb * 1024 * 1024), ocr=ocr, progress=progress)
     return process_raw(raw, settings)
 

@@ -45,6 +45,7 @@ class Settings:
     ocr: bool = True
     ocr_lang: str = "vie"
     ocr_max_pages: int = 200  # a longer scan is refused (about 0.7 s per page on 2 cores)
+    ocr_clean: bool = True  # straighten and despeckle each page before Tesseract (ingest/scanclean.py)
     chunk_chars: int = 900  # split longer paragraphs at sentence boundaries
     # underthesea word segmentation of every chunk (the BM25 "words" field). Off: measured not to
     # help (ALQAC nDCG@10 0.919 with it, 0.918 without) and it is most of the ingest time.
