@@ -131,7 +131,7 @@ def parse_structure(doc: CleanDocument) -> list[Section]:
             body_started = True
             push("part", f"Phần {m.group(1).title() if 'h' in m.group(1).lower() else m.group(1)}",
                  line, start, _LEVEL["part"])
-        elif m := _CHAPTER.match(line):
+        elif (m := _CHAPTER.match(line)) and not _runs_on(line[m.end():]):
             body_started = True
             push("chapter", f"Chương {m.group(1)}", line, start, _LEVEL["chapter"])
         elif _FOREWORD.match(line):
@@ -212,6 +212,17 @@ def _not_prefix(top: _Open, number: str) -> bool:
 def _is_title(line: str) -> bool:
     """A heading reads like a title: short and not ending like a sentence."""
     return len(line) <= 160 and not re.search(r"[.;:!?]$", line.rstrip()) or line.isupper()
+
+
+def _runs_on(rest: str) -> bool:
+    """A line that starts "Chương II …" but is a sentence's wrapped tail ("… quy định tại" /
+    "Chương II Luật Giao dịch điện tử và quy định của pháp luật có liên quan."): the words after the
+    number, with no "." or ":" between, are in lower case and end a sentence or clause. A
+    heading's own title is in capitals, set off by ".", or ends with no stop."""
+    rest = rest.strip()
+    if not rest or rest[0] in ".:-–" or not any(ch.islower() for ch in rest):
+        return False
+    return rest.endswith((".", ";", ","))
 
 
 def _lines_with_offsets(text: str) -> list[tuple[int, str]]:

@@ -119,3 +119,38 @@ def test_jump_in_another_document_places_unrelated_paragraphs_by_position():
     assert paths["Tổ chức đại hội"] == ("Điều 1", "1. Nhiệm vụ chủ yếu", "đoạn 5")
     assert paths["Rà soát văn bản"] == ("Điều 1", "1. Nhiệm vụ chủ yếu", "đoạn 6")
     assert SEP.join(paths["Rà soát văn bản"]).endswith("đoạn 6")
+
+
+DECREE = """CHÍNH PHỦ
+Số: 99/2099/NĐ-CP
+NGHỊ ĐỊNH
+Về thử nghiệm chia sẻ dữ liệu
+Chương I
+QUY ĐỊNH CHUNG
+Điều 4. Giá trị pháp lý của dữ liệu được chia sẻ
+Giá trị pháp lý của dữ liệu được chia sẻ được xác định theo quy định tại Mục 1
+Chương II Luật Giao dịch điện tử và quy định của pháp luật có liên quan.
+Điều 5. Nguyên tắc chung
+Dữ liệu được chia sẻ phục vụ người dân và doanh nghiệp.
+Chương II
+QUẢN LÝ DỮ LIỆU
+Điều 6. Quản lý dữ liệu
+Cơ quan nhà nước quản lý dữ liệu theo phân cấp.
+Chương III. Điều khoản thi hành
+Điều 7. Hiệu lực thi hành
+Nghị định này có hiệu lực từ ngày ký.
+"""
+
+
+def test_a_wrapped_sentence_starting_with_chuong_is_no_chapter():
+    """"… quy định tại Mục 1 / Chương II Luật Giao dịch điện tử và …" (a PDF line wrap, as in
+    Nghị định 47/2020) stays in its article; the real "Chương II" and a "Chương III. Title" open
+    chapters."""
+    doc = process_raw(RawDocument(DECREE, "nd99.txt", "txt"), Settings(embed_model="none"))
+    def chapter(words: str) -> set[str]:
+        return {c.section_path[0] for c in doc.chunks if words in c.text}
+
+    where = {c.section_path for c in doc.chunks if "Luật Giao dịch điện tử" in c.text}
+    assert where and all(p[:2] == ("Chương I", "Điều 4") for p in where), where
+    assert chapter("Điều 5.") == {"Chương I"}
+    assert chapter("Điều 6.") == {"Chương II"} and chapter("Điều 7.") == {"Chương III"}
