@@ -175,12 +175,14 @@ def _tokens(lines: list[str], i: int) -> tuple[list[tuple[int, str, int, int]], 
                 i = j
                 continue
             break
+        if (tokens or cell) and _STRUCTURAL.match(stripped):
+            break  # "**PHỤ LỤC II**" after the last row, however many "|" (or none) before it
         if pipes:
             if tokens or cell:
                 if pipes == 1:
                     run = _run(lines, i)
                     cells = col + 1
-                    if run >= LONG_RUN or layout and cells >= 2 or _STRUCTURAL.match(stripped) or (
+                    if run >= LONG_RUN or layout and cells >= 2 or (
                             width and cells >= width and (run >= MAX_CELL_LINES or _heading(lines[i]))):
                         break
                     col += 1

@@ -3,6 +3,8 @@ ingest.markdown), on text built from the bundled resolution and on synthetic lay
 
 from __future__ import annotations
 
+import pytest
+
 import textwrap
 
 from ingest.clean import clean
@@ -113,3 +115,30 @@ def test_markdown_one_pipe_per_line_tables_and_emphasis():
     assert "Điều 2. Tổ chức thực hiện" in lines
     assert [doc.text[r.start:r.end] for r in doc.rows if r.row >= 0] == [
         "1. Nội dung: Chủ tịch Hội đồng; Mức chi: 692.000 đồng", "2. Nội dung: Ủy viên; Mức chi: 554.000 đồng"]
+
+
+@pytest.mark.parametrize("before", [["|", "|"], ["Trường hợp một cán bộ thuộc nhiều nhóm", "thì hưởng chế độ cao nhất."]])
+def test_an_annex_heading_after_a_one_pipe_table_starts_the_annex(before):
+    """Web copies run an annex's table into the next annex: "**PHỤ LỤC II**" after the last
+    row's empty cells, or after a cell's last line with no "|" (as in two dev-corpus
+    resolutions), ends the table and opens Phụ lục II."""
+    from ingest.pipeline import process_raw
+    from ingest.settings import Settings
+
+    def table(first: str, second: str) -> list[str]:
+        return ["|", "**STT**", "|", "**Nội dung chi**", "|", "**Mức chi**", "|",
+                "|", "1", "|", first, "|", "553", "|", "|", "2", "|", second, "|", "498", "|"]
+
+    md = "\n".join(["**NGHỊ QUYẾT**", "**Điều 1. Mức chi**", "Mức chi theo Phụ lục I và Phụ lục II.",
+                    "**PHỤ LỤC I**", "MỨC CHI KỲ THI CẤP TRUNG HỌC PHỔ THÔNG",
+                    *table("Trưởng ban", "Phó Trưởng ban"), *before,
+                    "**PHỤ LỤC II**", "MỨC CHI KỲ THI CẤP TỈNH", *table("Chủ tịch hội đồng", "Thư ký")])
+    text, tables = to_text(md)
+    doc = process_raw(RawDocument(text, "nq.md", "md", tables), Settings(embed_model="none"))
+
+    def annex(words: str) -> set[str]:
+        return {c.section_path[0] for c in doc.chunks if words in c.text}
+
+    assert annex("Trưởng ban") == {"Phụ lục I"} and annex("Phó Trưởng ban") == {"Phụ lục I"}
+    assert annex("Chủ tịch hội đồng") == {"Phụ lục II"} and annex("Thư ký") == {"Phụ lục II"}
+    assert not any("PHỤ LỤC II" in c.text and c.section_path[0] == "Phụ lục I" for c in doc.chunks)
