@@ -173,11 +173,10 @@ class ExtractiveAnswerer(Answerer):
             cites.append(cite)
             said = vn.LIST_MARKER.sub("", cite.quote, count=1) or cite.quote  # "(11) Chỉ số …" -> "Chỉ số …"
             items = ""  # "… gồm có:" at a chunk's end: its items are the next chunks (points a), b) …)
-            if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
-                for nxt in self._items(c.chunk):
-                    more = ev.cite(len(cites) + 1, nxt, 0, items_end(nxt.text), self.store)
-                    cites.append(more)
-                    items += f" {more.quote} [{more.n}]"
+            for nxt in self._brought(c, start, end):
+                more = ev.cite(len(cites) + 1, nxt, 0, items_end(nxt.text), self.store)
+                cites.append(more)
+                items += f" {more.quote} [{more.n}]"
             if c.value and c.source in ("meta", "relation"):
                 parts.append(f"{c.label}: {c.value} [{cite.n}] (“{cite.quote}”)" if c.source == "meta"
                              else f"{c.value} [{cite.n}]")
@@ -196,9 +195,15 @@ class ExtractiveAnswerer(Answerer):
         items a quote that introduces them brings (the next chunks). The ranker is fitted on this."""
         start, end = quote_span(q, c)
         text = f"{c.value} {c.chunk.text[start:end]}"
-        if c.source not in ("meta", "relation") and introduces(c.chunk.text, start, end):
-            text += "".join(f" {nxt.text[:items_end(nxt.text)]}" for nxt in self._items(c.chunk))
+        text += "".join(f" {nxt.text[:items_end(nxt.text)]}" for nxt in self._brought(c, start, end))
         return text[:LEAD_CHARS]
+
+    def _brought(self, c: Candidate, start: int, end: int) -> list:
+        """The chunks a quote [start, end) of c brings along: its points, when the quote ends its
+        chunk with a line that introduces them."""
+        if c.source in ("meta", "relation") or not introduces(c.chunk.text, start, end):
+            return []
+        return self._items(c.chunk)
 
     def _items(self, chunk) -> list:
         """The chunks after `chunk` that sit under its section (its points), up to MAX_QUOTE chars."""

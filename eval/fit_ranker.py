@@ -43,7 +43,14 @@ PARTS = 5  # cross-validation folds a dominant document is cut into (`folds`)
 
 
 
-def label(item: dict, scored, shown=None) -> np.ndarray:
+def _quoted(q, c) -> str:
+    from bot.candidates import quote_span
+
+    s, e = quote_span(q, c)
+    return f"{c.value} {c.chunk.text[s:e]}"
+
+
+def label(item: dict, scored, shown=_quoted) -> np.ndarray:
     """1 for each candidate whose answer would hold the item's answer keys (enough of a list's).
     `shown(question, candidate)`: what the answer says for it (ExtractiveAnswerer.shown, with the
     items an introducing line brings from the next chunks); by default its quote."""
@@ -51,15 +58,9 @@ def label(item: dict, scored, shown=None) -> np.ndarray:
     if not item["answerable"] or not groups:
         return np.zeros(len(scored.candidates))
     need = len(groups) if len(groups) < 3 else (len(groups) + 1) // 2
-    from bot.candidates import quote_span
-
     out = []
     for c in scored.candidates:
-        if shown is not None:
-            got = match.canon(shown(scored.question, c))
-        else:
-            s, e = quote_span(scored.question, c)  # what the answer would say
-            got = match.canon(f"{c.value} {c.chunk.text[s:e]}")
+        got = match.canon(shown(scored.question, c))
         found = sum(1 for g in groups if any(match.canon(a) in got for a in g if a.strip()))
         out.append(float(found >= need))
     return np.array(out)
@@ -71,7 +72,7 @@ def collect(answerer, items: list[dict], progress: bool = True) -> list[dict]:
     rows = []
     for item in tqdm(items, desc="Ứng viên", unit="câu", disable=not progress):
         scored = answerer.score(item["question"], item.get("history"))
-        rows.append({"item": item, "x": scored.features, "y": label(item, scored, getattr(answerer, "shown", None)),
+        rows.append({"item": item, "x": scored.features, "y": label(item, scored, getattr(answerer, "shown", _quoted)),
                      "group": (item.get("docs") or ["bundled"])[0]})
     return rows
 
