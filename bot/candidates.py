@@ -233,7 +233,7 @@ def _relations(q: Question, docs: list[DocMeta], store: Store) -> list[tuple[Chu
     """What the named documents do to others, and which documents do something to them."""
     out = []
     named = {m.number for m in docs if m.number}
-    refs = {re.sub(r"\s+", "", r) for r in q.doc_refs if "/" in r}
+    refs = {re.sub(r"\s+", "", r) for r in q.doc_refs + q.others if "/" in r}  # loaded or not
     for stored in store.documents():
         m = stored.meta
         chunks = None

@@ -27,15 +27,17 @@ from .query import Domain, keywords
 
 # What is asked (patterns over the folded question).
 _ASKS = (
-    ("figure", r"\b(bao nhieu|may|muc|ty le|ti le|phan tram|bao lau|bao xa|toi da|toi thieu|len den|it nhat|"
-               r"nhieu nhat|hang may|thu may|xep thu|xep hang|so luong|tong so|dinh muc|muc chi|muc ho tro|"
-               r"chi tieu)\b|%"),
+    # A quantity asked: "mấy" only where the question is typed without diacritics or says "mấy"
+    # ("máy tính" is no question; `_asks`), a topic such as "mức chi" or "định mức" alone is not.
+    ("figure", r"\b(bao nhieu|ty le|ti le|phan tram|bao lau|bao xa|toi da|toi thieu|len den|it nhat|"
+               r"nhieu nhat|hang may|thu may|xep thu|xep hang|so luong|tong so|gap may|may lan)\b|%"),
     ("max", r"\b(toi da|len den|cao nhat|nhieu nhat|khong qua|khong vuot qua|lon nhat)\b"),
     ("min", r"\b(toi thieu|it nhat|thap nhat|khong duoi|khong thap hon)\b"),
     ("agency", r"\b(ai|co quan nao|don vi nao|so nao|bo nao|ban nao|cap nao|ben nao|chu tri|phu trach|"
                r"chiu trach nhiem|giao cho|do ai|noi nao thuc hien)\b"),
     ("when", r"\b(khi nao|bao gio|ngay nao|thang nao|nam nao|thoi han|han chot|truoc ngay|luc nao|"
-             r"thoi gian nao|thoi diem|den khi nao|tu khi nao|bao lau|dinh ky|hang thang|hang nam)\b"),
+             r"thoi gian nao|thoi diem|den khi nao|tu khi nao|bao lau|dinh ky|hang thang|hang nam|"
+             r"(?:ngay|thang|quy) may)\b"),
     ("place", r"\b(o dau|tai dau|noi nao|dia diem|cho nao)\b"),
     ("yesno", r"\b(co\b.*\bkhong|co phai|duoc\b.*\bkhong|phai khong|hay khong|chua)\s*\??$"),
     ("definition", r"\b(la gi|nghia la gi|duoc hieu|the nao la|khai niem|dinh nghia)\b"),
@@ -47,17 +49,25 @@ _ASKS = tuple((name, re.compile(rx)) for name, rx in _ASKS)
 _PART = r"(phần|mục|điều|chương|phụ lục|tiểu mục)"
 _ASKS_PART = re.compile(rf"\b{_PART} (nào|mấy|số mấy|thứ mấy)(?!\w)|\b(ở|tại|thuộc) {_PART} (nào|mấy)(?!\w)")
 _ASKS_PART_FOLDED = re.compile(r"\b(phan|dieu|chuong|phu luc|tieu muc) (nao|may|so may|thu may)\b")
-_UNITS = (("%", r"%|phan tram|ty le|ti le"), ("hạng", r"hang may|thu may|xep thu|xep hang|dung thu"),
-          ("tỷ", r"\bty dong\b|\bty\b"), ("triệu", r"\btrieu\b"), ("đồng", r"\bdong\b|\btien\b|kinh phi|muc chi"),
-          ("tuổi", r"(bao nhieu|may|do|nhung) tuoi|\btuoi (toi da|toi thieu|la)\b"), ("năm", r"bao nhieu nam|may nam"), ("tháng", r"bao nhieu thang|may thang"),
-          ("ngày", r"bao nhieu ngay|may ngay"), ("ha", r"\bha\b|hec ta|hecta"), ("km", r"\bkm\b|ki lo met"),
-          ("người", r"bao nhieu nguoi|may nguoi"))
+# The unit of an asked figure: the word after "bao nhiêu" / "mấy" ("bao nhiêu tiền", "mấy năm"),
+# else a cue in the question ("tỷ lệ", "kinh phí"); both read with the places named taken out
+# ("Hà Nội" is no hectare, "Đồng Nai" no đồng).
+_UNIT_WORDS = {"phan tram": "%", "ty dong": "tỷ", "ty": "tỷ", "trieu": "triệu", "trieu dong": "triệu", "tien": "đồng",
+               "dong": "đồng", "tuoi": "tuổi", "nam": "năm", "thang": "tháng", "ngay": "ngày", "ha": "ha",
+               "hec ta": "ha", "km": "km", "nguoi": "người", "lan": "lần"}
+_ASKED_UNIT = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_UNIT_WORDS, key=len, reverse=True)) + r")\b")
+_UNITS = (("%", r"%|phan tram|ty le|ti le"), ("hạng", r"\b(?:hang may|thu may|xep thu|xep hang|dung thu)\b"),
+          ("tỷ", r"\bty dong\b|(?<!cong )\bty\b"), ("triệu", r"\btrieu\b"),
+          ("đồng", r"\b(?:ty|trieu|nghin) dong\b|\btien\b|kinh phi|muc (?:chi|ho tro|phat|thu)"),
+          ("tuổi", r"(bao nhieu|may|do|nhung) tuoi|\btuoi (toi da|toi thieu|la)\b"), ("ha", r"\bha\b|hec ta|hecta"),
+          ("km", r"\bkm\b|ki lo met"))
 _UNITS = tuple((u, re.compile(rx)) for u, rx in _UNITS)
 # Metadata fields (folded).
 _META = (
     ("signer", r"\bai ky\b|nguoi ky|ky boi|ai la nguoi ky|ky ten|do ai ky"),
     ("effective", r"hieu luc (tu|ke tu|thi hanh tu)? ?(ngay|khi) nao|hieu luc (tu )?bao gio|hieu luc tu luc nao|"
-                  r"co hieu luc (khong|chua)|con hieu luc|ngay (co )?hieu luc|bat dau (co )?hieu luc|hieu luc (ra sao|the nao)"),
+                  r"co hieu luc (khong|chua)|con hieu luc|ngay (co )?hieu luc|bat dau (co )?hieu luc|hieu luc (ra sao|the nao)|"
+                  r"(?:bat dau )?ap dung (tu|ke tu) (ngay|khi|luc) nao|bat dau ap dung|ap dung tu bao gio"),
     ("issued", r"(ban hanh|thong qua|ky)( vao)? (ngay|hom|khi) (nao|may)|ngay (ban hanh|thong qua|ky)|"
                r"(ban hanh|thong qua|ky) (khi nao|bao gio|ngay nao|nam nao)"),
     ("number", r"so hieu|ky hieu|so (van ban|nghi quyet|quyet dinh|ke hoach|cong van|thong tu|nghi dinh|chi thi|bao cao)"
@@ -76,13 +86,18 @@ _KIND_WORDS = {"nghi quyet": "Nghị quyết", "nq": "Nghị quyết", "quyet di
                "bao cao": "Báo cáo", "bc": "Báo cáo", "luat": "Luật", "hien phap": "Hiến pháp",
                "to trinh": "Tờ trình"}
 _KIND_RX = "|".join(sorted(map(re.escape, _KIND_WORDS), key=len, reverse=True))
+# "quyết định nào", "nghị quyết cũ nào", "văn bản gì": a document is asked (answered by its number or name).
+_ASKS_DOCUMENT = re.compile(rf"\b(?:{_KIND_RX}|van ban|phap lenh|bo luat)\s+(?:cu\s+|moi\s+|hanh dong\s+|"
+                            r"truoc (?:day|do)\s+)?(?:nao|gi)\b")
 _KIND_NUMBER = re.compile(rf"\b({_KIND_RX})\s*(?:so\s*)?(\d{{1,5}})(?:\s*/\s*(\d{{4}}))?\b")
 _FULL_NUMBER = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐa-zđ][\wĐđ]*(?:\s*-\s*[A-ZĐa-zđ][\wĐđ]*)*)")
 _SECTION = re.compile(r"\b(dieu|khoan|diem|muc|chuong|phan|phu luc|tieu muc)\s+([ivxlc]+|\d+(?:\.\d+)*[a-z]?|[a-zd])\b")
 _SECTION_NAMES = {"dieu": "Điều", "khoan": "Khoản", "diem": "Điểm", "muc": "Mục", "chuong": "Chương", "phan": "Phần",
                   "phu luc": "Phụ lục", "tieu muc": "Tiểu mục"}
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_NUMBER_OF = re.compile(rf"\b({_KIND_RX})\s+(?:so|so hieu|ky hieu)\s+(?:la\s+)?(?:bao nhieu|may|gi)\b")
+# "tờ trình số mấy", "Luật Cán bộ, công chức số mấy": the last kind named before the number asked.
+_NUMBER_OF = re.compile(rf"\b({_KIND_RX})\b(?:(?!\b(?:{_KIND_RX})\b)[^?.]){{0,60}}?\s(?:so|so hieu|ky hieu)\s+"
+                        r"(?:la\s+)?(?:bao nhieu|may|gi)\b")
 # A kind of document the question names, by its full word. Words that are also verbs ("quyết
 # định", "báo cáo", "thông báo") count only where they name a document: before a number, "số",
 # "này", "về", "của" or a year; "luật" not inside "pháp luật".
@@ -100,11 +115,12 @@ class Question:
     accented: bool  # typed with diacritics: matched with them
     keywords: tuple[str, ...]  # content syllables in the question's own script (numbers included)
     pairs: tuple[str, ...]  # adjacent content syllables ("hộ nghèo")
-    asks: frozenset[str] = frozenset()  # figure, max, min, agency, when, place, yesno, definition, list, section
+    asks: frozenset[str] = frozenset()  # figure, max, min, agency, when, place, yesno, definition, list, section, document
     unit: str = ""  # the unit of an asked figure
     meta_field: str = ""  # signer, effective, issued, number, issuer, kind, basis, relation
     doc_ids: tuple[str, ...] = ()  # documents it names, resolved in the catalog
     doc_refs: tuple[str, ...] = ()  # those references as written
+    others: tuple[str, ...] = ()  # document numbers it writes that are in no catalog document ("39/2024/QH15")
     sections: tuple[tuple[str, str], ...] = ()  # ("Điều", "5"), ("Khoản", "2") … it names
     years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()
@@ -142,7 +158,7 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     text = " ".join(vn.normalize(text).split())
     folded = vn.fold(text)
     accented = vn.has_diacritics(text)
-    doc_ids, refs, spans = _documents(text, folded, documents)
+    doc_ids, refs, spans, others = _documents(text, folded, documents)
     bare = _without(folded, spans)  # the references are no keywords and no figures
     kws = [k for k in keywords(_without_spans(text, spans, folded), domain)]
     if accented:
@@ -151,29 +167,31 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     syl = vn.syllables(text, folded=not accented)
     kwset = set(kws)
     pairs = tuple(dict.fromkeys(f"{a} {b}" for a, b in zip(syl, syl[1:]) if a in kwset and b in kwset))
-    asks = frozenset(name for name, rx in _ASKS if rx.search(bare))
+    asks = _asks(bare, text if accented else "")
     if (_ASKS_PART.search(text.lower()) if accented else _ASKS_PART_FOLDED.search(folded)):
         asks |= {"section"}
-    unit = next((u for u, rx in _UNITS if rx.search(bare)), "") if "figure" in asks else ""
+    own = text.lower() if accented else folded  # "Lạng Sơn là" is no "Sơn La"
+    places = tuple(p for p in domain.provinces
+                   if re.search(rf"(?<!\w){re.escape(p.lower() if accented else vn.fold(p))}(?!\w)", own))
+    unit = _unit(bare, places) if "figure" in asks else ""
     meta_field = next((f for f, rx in _META if rx.search(bare)), "")
     sections = tuple((_SECTION_NAMES[m.group(1)], m.group(2).upper() if re.fullmatch(r"[ivxlc]+", m.group(2))
                       else m.group(2)) for m in _SECTION.finditer(bare))
     years = tuple(int(y) for y in dict.fromkeys(_YEAR.findall(bare)))
     kinds = tuple(dict.fromkeys(_FULL_KINDS[m.group(1) or m.group(2)] for m in _KIND_NAMED.finditer(folded)))
     number_of = next((_KIND_WORDS[m.group(1)] for m in _NUMBER_OF.finditer(folded)), "")
-    own = text.lower() if accented else folded  # "Lạng Sơn là" is no "Sơn La"
-    places = tuple(p for p in domain.provinces
-                   if re.search(rf"(?<!\w){re.escape(p.lower() if accented else vn.fold(p))}(?!\w)", own))
     return Question(text=text, folded=folded, accented=accented, keywords=tuple(dict.fromkeys(kws)), pairs=pairs,
-                    asks=asks, unit=unit, meta_field=meta_field, doc_ids=doc_ids, doc_refs=refs,
+                    asks=asks, unit=unit, meta_field=meta_field, doc_ids=doc_ids, doc_refs=refs, others=others,
                     sections=sections, years=years, places=places, kinds=kinds, number_of=number_of,
                     alternatives=_alternatives(text, folded, accented, kws, domain))
 
 
-def _documents(text: str, folded: str, documents) -> tuple[tuple[str, ...], tuple[str, ...], list]:
-    """Catalog documents the question names, the references as written, their folded spans."""
+def _documents(text: str, folded: str, documents) -> tuple[tuple[str, ...], tuple[str, ...], list, tuple[str, ...]]:
+    """Catalog documents the question names, the references as written, their folded spans, and
+    the full document numbers it writes that no catalog document has."""
     found: dict[str, None] = {}
     refs: list[str] = []
+    others: list[str] = []
     spans: list[tuple[int, int]] = []
     numbered = [d for d in documents if d.number]
     for m in _FULL_NUMBER.finditer(text):
@@ -184,6 +202,8 @@ def _documents(text: str, folded: str, documents) -> tuple[tuple[str, ...], tupl
             found.update(dict.fromkeys(d.doc_id for d in hits))
             refs.append(m.group(0))
             spans.append(m.span())
+        else:
+            others.append(re.sub(r"\s+", "", m.group(0)))
     for m in _KIND_NUMBER.finditer(folded):
         kind, digits, year = _KIND_WORDS[m.group(1)], int(m.group(2)), m.group(3)
         hits = [d for d in numbered if _number_parts(d.number)[0] == digits and (
@@ -203,7 +223,7 @@ def _documents(text: str, folded: str, documents) -> tuple[tuple[str, ...], tupl
             if sum(w in have for w in title) >= 0.75 * len(title):
                 found[d.doc_id] = None
                 refs.append(d.type)
-    return tuple(found), tuple(refs), spans
+    return tuple(found), tuple(refs), spans, tuple(dict.fromkeys(others))
 
 
 def _number_parts(number: str) -> tuple[int, str | None, str]:
@@ -218,6 +238,26 @@ def code_kind(number: str) -> str:
     from ingest.meta import CODES
 
     return CODES.get(number.split("/")[-1].split("-")[0], "")
+
+
+def _asks(bare: str, text: str) -> frozenset[str]:
+    """What the question asks (`_ASKS`, on the folded text without its document references);
+    `text`: the question as typed when it has diacritics, where "mấy" is told from "máy"."""
+    asks = {name for name, rx in _ASKS if rx.search(bare)}
+    if _ASKS_DOCUMENT.search(bare):
+        asks.add("document")
+    if re.search(r"\bmấy\b", text.lower()) if text else re.search(r"\bmay\b", bare):
+        asks.add("figure")
+    return frozenset(asks)
+
+
+def _unit(bare: str, places: tuple[str, ...]) -> str:
+    for p in places:
+        bare = re.sub(rf"(?<!\w){re.escape(vn.fold(p))}(?!\w)", " ", bare)
+    m = _ASKED_UNIT.search(bare)
+    if m:
+        return _UNIT_WORDS[m.group(1)]
+    return next((u for u, rx in _UNITS if rx.search(bare)), "")
 
 
 def _without(folded: str, spans: list[tuple[int, int]]) -> str:

@@ -29,6 +29,10 @@ Features (`features`), all in [0, 1] or {-1, 0, 1}:
   rank, retrieval  the chunk's retrieval rank (1/(1+rank)) and relative score; a fact of a whole
                 document (metadata, relation) takes its document's best chunk's
   doc           the candidate is in a document the question names (1), in another one (-1)
+  other_doc     it is a fact of a whole document (metadata, relation) and the question asks about
+                another one: it writes a document number no catalog document has ("Ai ký Nghị quyết
+                09/2022/NQ-HĐND?") and does not name this one; unless the fact's own text names
+                that number (a relation to it). Such a candidate is never eligible (`eligible`)
   kind          the question names a kind of document ("kế hoạch", "nghị quyết"): 1 when the
                 candidate's document is of that kind, -1 when it is known to be another, else 0
   described     idf-weighted share of the question's words that name its document (kind,
@@ -66,13 +70,13 @@ RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
 SOURCES = ("unit", "meta", "relation", "target", "task", "section")
 FEATURES = ("coverage", "coverage_rel", "context", "pairs", "rare_missing", "unknown", "dense", "dense_rel",
             "cosine", "cosine_rel", "type", "type_missing", "year", "year_own", "place", "place_unknown", "rank",
-            "retrieval", "doc", "kind", "described", "section", "length", "items") + tuple(f"source_{s}" for s in SOURCES)
+            "retrieval", "doc", "other_doc", "kind", "described", "section", "length", "items") + tuple(f"source_{s}" for s in SOURCES)
 # The direction each feature may move the probability (the fit keeps each weight to its sign;
 # 0: either way). More of the question covered never counts against a candidate; a missing
 # asked type, an unknown word, another year or place never count for it.
 SIGNS = {"coverage": 1, "coverage_rel": 1, "context": 1, "pairs": 1, "rare_missing": -1, "unknown": -1,
          "dense": 1, "dense_rel": 1, "cosine": 1, "cosine_rel": 1, "type": 1, "type_missing": -1, "year": -1,
-         "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "kind": 1, "described": 1,
+         "year_own": 1, "place": -1, "place_unknown": -1, "rank": 1, "retrieval": 1, "doc": 1, "other_doc": -1, "kind": 1, "described": 1,
          "section": 1, "items": 1}
 # The features each kind of model does without (they are 0 where it runs).
 KINDS = {"dense": (), "hybrid": ("dense", "dense_rel"), "lexical": ("dense", "dense_rel", "cosine", "cosine_rel")}
@@ -81,18 +85,38 @@ KINDS = {"dense": (), "hybrid": ("dense", "dense_rel"), "lexical": ("dense", "de
 REFUSAL_POLICIES = ("accuracy", "fr05")
 DENSE_CHUNKS, DENSE_MAX = 3, 32  # units embedded per question: from the top 3 chunks, at most 32
 
-_FIGURE = re.compile(r"(?<![\w/(.-])\d+(?:[.,]\d+)*\s*(?:%|[^\W\d_]+)|(?<![\d/.-])\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_UNIT_RX = {"%": r"\d\s*%|phần trăm", "hạng": r"(xếp|đứng|hạng)( thứ)? \d|thứ \d", "tỷ": r"\d\s*tỷ",
-            "triệu": r"\d\s*triệu", "đồng": r"\d\s*(tỷ|triệu|nghìn|ngàn|đồng)|\d{1,3}(\.\d{3})+",
-            "tuổi": r"\d+\s*tuổi", "năm": r"\d+\s*năm", "tháng": r"\d+\s*tháng", "ngày": r"\d+\s*ngày",
-            "ha": r"\d\s*ha\b|héc ta", "km": r"\d\s*km", "người": r"\d\s*(người|lao động)"}
+_N = r"\d+(?:[.,]\d+)*"  # a whole number: "95", "20.000.000", "4,0"
+# A number spelled out, then what it counts: "sáu mươi ngày", "hai phần ba", "sáu thành phần". Its
+# first word in lower case ("hai Đội phó"), or capitalised at a sentence start with the next word in
+# lower case ("Ba Vì" is a place); "một" and "năm" (also "one" / "year") only before a counted unit.
+_NUM_WORDS = "hai|ba|bốn|sáu|bảy|tám|chín|mười"
+_SPELLED = (rf"(?<!\w)(?:(?:{_NUM_WORDS})(?: (?:mươi|mốt|tư|lăm|trăm|nghìn|ngàn|một|{_NUM_WORDS}|năm))* "
+            r"(?!số\b|cách\b|trong\b)[^\W\d_]\w*|"
+            rf"(?:{_NUM_WORDS.title()})(?: (?:mươi|mốt|tư|lăm|trăm|nghìn|ngàn|một|{_NUM_WORDS}|năm))* "
+            r"(?!số\b|cách\b|trong\b)[^\W\d_A-ZĐÀ-Ỹ]\w*|"
+            r"(?:[Mm]ột|[Nn]ăm)(?: (?:mươi|trăm|nghìn))* (?:phần|lần|người|ngày|tháng|năm|tuần|giờ|đợt|buổi|kỳ))(?!\w)")
+_CELL = rf"(?<=\|)\s*{_N}\s*(?=\||$)"  # a number alone in a table cell: its header gives the unit
+_FIGURE = re.compile(rf"(?<![\w/(.-]){_N}\s*(?:%|[^\W\d_]+)|(?<![\d/.-])\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|{_SPELLED}|{_CELL}",
+                     re.MULTILINE)
+_UNIT_RX = {"%": rf"{_N}\s*%|phần trăm|{_CELL}", "hạng": rf"(xếp|đứng|hạng)( thứ)? {_N}|thứ {_N}",
+            "tỷ": rf"{_N}\s*tỷ|{_CELL}", "triệu": rf"{_N}\s*triệu|{_CELL}",
+            "đồng": rf"{_N}\s*(tỷ|triệu|nghìn|ngàn|đồng)|\d{{1,3}}(\.\d{{3}})+|{_CELL}",
+            "tuổi": rf"{_N}\s*tuổi|{_SPELLED}", "năm": rf"{_N}\s*năm|{_SPELLED}", "tháng": rf"{_N}\s*tháng|{_SPELLED}",
+            "ngày": rf"{_N}\s*ngày|{_SPELLED}", "ha": rf"{_N}\s*ha\b|héc ta|{_CELL}", "km": rf"{_N}\s*km|{_CELL}",
+}  # a count of people or times is any figure ("42 công chức", "03 hội nghị")
+_UNIT_RX = {u: re.compile(rx, re.MULTILINE) for u, rx in _UNIT_RX.items()}
 _AGENCY = re.compile(r"\b(Ủy ban|UBND|Hội đồng|HĐND|Sở|Bộ|Ban|Thường trực|Chủ tịch|Công an|Văn phòng|Cục|Chi cục|"
-                     r"Thanh tra|Kho bạc|Trung tâm|Thủ tướng|Chính phủ|Quốc hội|Viện|Tòa án|Đoàn|Mặt trận)\b")
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/\d{4})?|quý [IV1-4]|năm \d{4}|"
+                     r"Thanh tra|Kho bạc|Trung tâm|Thủ tướng|Chính phủ|Quốc hội|Viện|Tòa án|Đoàn|Mặt trận|Thuế|"
+                     r"Bảo hiểm xã hội|Hải quan|Kiểm toán|Ngân hàng|Tỉnh ủy|Thành ủy|Đảng ủy|Lãnh đạo|Thủ trưởng|"
+                     r"Giám đốc|Đội trưởng|Trưởng ban|[Nn]gười đứng đầu)\b")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2}(?: tháng \d{1,2})?\b|tháng \d{1,2}(/\d{4})?|quý [IV1-4]|năm \d{4}|"
                    r"\d{4}\s*[-–]\s*\d{4}|hằng (năm|tháng|quý|tuần)|hàng (năm|tháng|quý)|thường xuyên|"
-                   r"\d+ ngày|trước ngày|chậm nhất|"
+                   r"\d+ ngày|trước ngày(?: \d{1,2}\b)?|chậm nhất|"
                    r"(?:(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|mốt|tư|lăm|trăm) )+(?:ngày|tuần|tháng|năm)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A document named by its number ("411/QĐ-TTg", "469-KH/TU") or a law by its name ("Luật Giao dịch điện tử").
+_DOC_REF = re.compile(r"(?<![\w/])\d+[/-][\w/.-]*[A-ZĐ][\w/.-]*|\b(?:Luật|Bộ luật|Pháp lệnh|Hiến pháp)\s+"
+                      r"(?:năm \d{4}|[A-ZĐ]\w*(?:\s+[^\W\d_]+){0,4})")
 _AGENCY_SPAN = re.compile(_AGENCY.pattern + r"(?:\s+[\w-]+){0,2}")  # the head and two words: "Sở Tư pháp"
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
 
@@ -115,9 +139,11 @@ class Model:
 def eligible(p: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Probabilities with every candidate of a document known to be another province's than the
     one asked set to 0: its text is never quoted for the province in question. An unknown place
-    is no mismatch (`_place`)."""
+    is no mismatch (`_place`). So is a fact of a document about another document the question
+    names by number (`other_doc`)."""
     p = p.copy()
     p[x[:, FEATURES.index("place")] > 0] = 0.0
+    p[x[:, FEATURES.index("other_doc")] > 0] = 0.0
     return p
 
 
@@ -167,7 +193,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
         joined = " " + " ".join(vn.syllables(f"{c.chunk.title} {text}", folded=not q.accented)) + " "
         pairs = sum(f" {p} " in joined for p in q.pairs) / len(q.pairs) if q.pairs else 0.0
         holds = _holds(q, c, meta)
-        asked = bool(q.asks & {"figure", "agency", "when"}) or bool(q.meta_field)
+        asked = bool(q.asks & {"figure", "agency", "when", "document"}) or bool(q.meta_field)
         doc = 0.0 if not q.doc_ids else (1.0 if c.chunk.doc_id in q.doc_ids else -1.0)
         section = 0.0
         if q.sections:
@@ -179,7 +205,7 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
             got / total_idf, 0.0, context[c.chunk.id], pairs, max(missing, default=0.0) / stats.max_idf, unknown,
             dense[i], 0.0, c.cosine, 0.0,
             float(holds), float(asked and not holds), *_year(q, c, meta), *_place(q, c, meta), 1.0 / (1 + c.rank),
-            c.retrieval, doc, _kind(q, meta), described(q, meta, stats),
+            c.retrieval, doc, _other_doc(q, c), _kind(q, meta), described(q, meta, stats),
             section,
             math.log1p(len(text)) / 8.0, float(listed and _introduces(q, c))] + [float(c.source == s) for s in SOURCES])
     x = np.array(rows, dtype=np.float64).reshape(len(cands), len(FEATURES))
@@ -190,6 +216,13 @@ def features(q: Question, cands: list[Candidate], store: Store, embedder=None) -
         cos = FEATURES.index("cosine")
         x[:, FEATURES.index("cosine_rel")] = x[:, cos] - x[:, cos].max()
     return x
+
+
+def _other_doc(q: Question, c: Candidate) -> float:
+    if not q.others or c.source not in ("meta", "relation") or c.chunk.doc_id in q.doc_ids:
+        return 0.0
+    own = vn.fold(re.sub(r"\s+", "", f"{c.value} {c.text}"))
+    return float(not any(vn.fold(o) in own for o in q.others))
 
 
 def _year(q: Question, c: Candidate, meta) -> tuple[float, float]:
@@ -263,35 +296,43 @@ def _holds(q: Question, c: Candidate, meta=None) -> bool:
     if q.meta_field == "number" and q.number_of and meta is not None:
         own = _doc_kinds(meta)
         if own and vn.fold(q.number_of) not in own:
-            return c.source != "meta" and re.search(rf"\b{re.escape(vn.fold(q.number_of))} so \d", vn.fold(c.text)) is not None
+            return c.source != "meta" and re.search(rf"\b{re.escape(vn.fold(q.number_of))}\b[^.;:]{{0,80}}?\bso \d",
+                                                    vn.fold(c.text)) is not None
     if "section" in q.asks and c.source == "section" and c.value:
         return True  # the part asked, named by its heading path
-    if q.meta_field and q.meta_field != "relation":
-        return c.source == "meta"
+    if q.meta_field and q.meta_field != "relation" and not (q.others and not q.doc_ids):
+        return c.source == "meta"  # (a field of another document, named by number, is in some text)
     if q.meta_field == "relation":
         return c.source == "relation"
     if "figure" in q.asks:
-        rx = _UNIT_RX.get(q.unit)
-        if _new(q, re.finditer(rx, text) if rx else _FIGURE.finditer(text)):
+        if _new(q, _UNIT_RX.get(q.unit, _FIGURE).finditer(text)):
             return True
     if "agency" in q.asks:
         if (c.value and vn.fold(c.value) not in q.folded) or _new(q, _AGENCY_SPAN.finditer(c.text)):
             return True
+    if "document" in q.asks and _new(q, _DOC_REF.finditer(text)):
+        return True
     if "when" in q.asks:
         return _new(q, _DATE.finditer(text))
     return False
 
 
 def _new(q: Question, found) -> bool:
-    """One of the matches says something the question does not: a number it does not name, or
-    words it does not use ("Sở Tư pháp" is new to a question about "Sở Khoa học")."""
+    """One of the matches says something the question does not: a number it does not name (whole
+    numbers compared: "5%" is new to a question about "15 tuổi"), or words it does not use ("Sở Tư
+    pháp" is new to a question about "Sở Khoa học")."""
+    named = {_bare(n) for n in _NUMBER.findall(q.text)}
     for m in found:
         numbers = _NUMBER.findall(m.group())
-        if numbers and any(n not in q.text for n in numbers):
+        if numbers and any(_bare(n) not in named for n in numbers):
             return True
-        if not numbers and vn.fold(m.group()) not in q.folded:
+        if not numbers and vn.fold(m.group().strip()) not in q.folded:
             return True
     return False
+
+
+def _bare(number: str) -> str:
+    return number.lstrip("0") or "0"  # "03" names 3
 
 
 def _introduces(q: Question, c: Candidate) -> bool:

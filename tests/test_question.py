@@ -53,6 +53,27 @@ def test_what_is_asked(text, asks, unit):
     assert asks <= q.asks and q.unit == unit
 
 
+@pytest.mark.parametrize("text, figure, unit", [
+    ("Nhiệm kỳ của Hội đồng là mấy năm?", True, "năm"),
+    ("Định mức chi đã bao gồm tiền mua máy tính chưa?", False, ""),  # "máy" is no "mấy"
+    ("tiền mua may tinh la bao nhieu", True, "đồng"),  # without diacritics "may" may be "mấy"
+    ("Tiền xe cho người dự thi tính theo mức nào?", False, ""),  # "mức" is a topic, no quantity
+    ("Đảng viên ở Hà Nội được thưởng bao nhiêu lần lương cơ sở?", True, "lần"),  # "Hà" is no hectare
+    ("Tổng giao dịch không dùng tiền mặt của Đồng Nai gấp bao nhiêu lần GRDP?", True, "lần"),
+    ("Công ty mới thành lập được hỗ trợ bao nhiêu tiền?", True, "đồng"),  # "công ty" is no tỷ
+    ("Diện tích đất ở Đồng Nai là bao nhiêu?", True, ""),  # "Đồng" of a place is no đồng
+])
+def test_a_quantity_asked_and_its_unit(text, figure, unit):
+    q = analyse(text, CATALOG)
+    assert ("figure" in q.asks) == figure and q.unit == unit
+
+
+def test_a_document_number_in_no_catalog_document_is_kept_apart():
+    q = analyse("Ai ký Nghị quyết 09/2022/NQ-HĐND về phân bổ vốn?", CATALOG)
+    assert q.doc_ids == () and q.others == ("09/2022/NQ-HĐND",)
+    assert analyse("Ngày 10/12/2025 có sự kiện gì?", CATALOG).others == ()
+
+
 def test_amounts_are_not_sections_and_named_sections_are():
     q = analyse("Phạt 500.000.000 đồng theo điểm b khoản 1 Điều 142 là đúng không?", CATALOG)
     assert ("Điều", "142") in q.sections and ("Khoản", "1") in q.sections and ("Điểm", "b") in q.sections

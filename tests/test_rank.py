@@ -90,7 +90,7 @@ def test_ranker_variants_are_compared_on_dev_folds_and_scored_on_test():
         for i in range(n):
             answerable = i % 4 != 0
             x = rng.uniform(0.0, 0.3, (6, len(FEATURES)))
-            x[:, FEATURES.index("place")] = 0.0
+            x[:, [FEATURES.index("place"), FEATURES.index("other_doc")]] = 0.0  # (hard rules: `eligible`)
             y = np.zeros(6)
             if answerable:
                 x[i % 6, cov], y[i % 6] = 0.95, 1.0
@@ -140,6 +140,46 @@ def test_what_is_asked_must_be_something_the_question_does_not_say():
     assert not _holds(q, candidate("Luật được Quốc hội thông qua."))
 
 
+def test_a_figure_is_a_whole_number_spelled_or_in_a_table_cell():
+    """"95%" is new to a question that says "15 tuổi" (whole numbers compared, not digits); a
+    number spelled out or alone in a table cell is a figure."""
+    from bot.rank import _holds
+
+    q = analyse("Đến năm 2030 bao nhiêu phần trăm người từ 15 tuổi trở lên có điện thoại thông minh?")
+    assert _holds(q, candidate("Tỷ lệ dân số từ 15 tuổi trở lên có điện thoại thông minh đạt 95%."))
+    assert not _holds(q, candidate("Phát triển xã hội số cho người từ 15 tuổi trở lên đến năm 2030."))
+    q = analyse("Quốc hội khóa mới phải được bầu xong trước bao nhiêu ngày?")
+    assert _holds(q, candidate("Sáu mươi ngày trước khi Quốc hội hết nhiệm kỳ, Quốc hội khóa mới phải được bầu xong."))
+    q = analyse("Chiều rộng lá cờ bằng bao nhiêu so với chiều dài?")
+    assert _holds(q, candidate("Lá cờ hình chữ nhật, chiều rộng bằng hai phần ba chiều dài."))
+    assert not _holds(q, candidate("Thành phố có một số lá cờ ở xã Ba Vì."))
+    q = analyse("Tiền ăn thi đấu là bao nhiêu một ngày?")
+    assert _holds(q, candidate("2.2 | Tiền ăn thi đấu | 300 | người/ngày"))
+    assert not _holds(q, candidate("Tiền ăn thi đấu theo quy chế chi tiêu nội bộ."))
+    q = analyse("Đội cấp tỉnh có mấy đội phó?")
+    assert _holds(q, candidate("Đội cấp tỉnh có một Đội trưởng, hai Đội phó giúp việc Đội trưởng."))
+    q = analyse("Ai kiểm tra việc nộp thuế của nhà đầu tư?")
+    assert _holds(q, candidate("e) Thuế tỉnh"))
+    assert _holds(q, candidate("Người đứng đầu đơn vị chịu trách nhiệm."))
+
+
+def test_a_fact_of_this_document_is_no_answer_about_another_named_by_number():
+    """"Ai ký Nghị quyết 09/2022/NQ-HĐND?" where that resolution is not loaded: the signer of the
+    loaded document is not eligible; a relation whose own text names that number is."""
+    from bot.rank import _other_doc
+
+    q = analyse("Ai là người ký Nghị quyết 09/2022/NQ-HĐND của Hội đồng nhân dân tỉnh?")
+    signer = Candidate("meta", candidate("Lê Văn A").chunk, 0, 8, 0, 1.0, value="Lê Văn A", label="Người ký")
+    replaces = Candidate("relation", candidate("Nghị quyết này thay thế Nghị quyết số 09/2022/NQ-HĐND.").chunk,
+                         0, 50, 0, 1.0, value="09/2022/NQ-HĐND", label="Thay thế")
+    assert _other_doc(q, signer) == 1.0 and _other_doc(q, replaces) == 0.0
+    assert _other_doc(q, candidate("Nghị quyết số 09/2022/NQ-HĐND quy định mức chi.")) == 0.0  # its text may say
+    assert _other_doc(analyse("Ai ký nghị quyết này?"), signer) == 0.0
+    x = np.zeros((2, len(FEATURES)))
+    x[0, FEATURES.index("other_doc")] = 1.0
+    assert list(eligible(np.array([0.8, 0.3]), x)) == [0.0, 0.3]
+
+
 def test_a_named_kind_of_document_is_matched_and_a_verb_is_no_kind():
     from bot.rank import _kind
 
@@ -167,10 +207,36 @@ def test_the_number_of_another_kind_of_document_is_not_this_ones():
     assert _holds(q, candidate("Xét Tờ trình số 428/TTr-UBND ngày 21 tháng 11 năm 2025 của Ủy ban nhân dân."),
                   resolution)
     q = analyse("Nghị quyết về phân bổ ngân sách có số hiệu là gì?")
-    assert q.number_of == "" and _holds(q, own, resolution)
+    assert q.number_of == "Nghị quyết" and _holds(q, own, resolution)  # its own kind: its own number
     q = analyse("Nghị quyết số mấy quy định việc này?")
     assert q.number_of == "Nghị quyết" and _holds(q, own, resolution)
     assert _holds(analyse("Tờ trình số mấy?"), own, DocMeta("u"))  # an unknown kind is no mismatch
+    q = analyse("Quyết định này căn cứ Luật Cán bộ, công chức số mấy?")
+    assert q.number_of == "Luật"
+    assert _holds(q, candidate("Căn cứ Luật Cán bộ, công chức số 80/2025/QH15;"), resolution)
+
+
+def test_a_document_asked_is_answered_by_a_number_or_a_law_the_question_does_not_name():
+    from bot.rank import _holds
+
+    q = analyse("Giá trị pháp lý của dữ liệu được xác định theo luật nào?")
+    assert "document" in q.asks
+    assert _holds(q, candidate("Dữ liệu có giá trị pháp lý theo quy định của Luật Giao dịch điện tử."))
+    assert not _holds(q, candidate("Dữ liệu có giá trị pháp lý theo quy định của pháp luật."))
+    q = analyse("Kế hoạch căn cứ vào kế hoạch hành động nào của Tỉnh ủy?")
+    assert _holds(q, candidate("Căn cứ Kế hoạch số 469-KH/TU ngày 02/3/2025 của Tỉnh ủy;"))
+    assert "document" not in analyse("Kế hoạch yêu cầu sở nào chủ trì?").asks
+
+
+def test_the_date_of_another_document_named_by_number_is_in_a_text():
+    from bot.rank import _holds
+
+    q = analyse("Chỉ thị 814/TTg được ban hành ngày nào?")
+    assert q.meta_field == "issued" and q.others == ("814/TTg",)
+    assert _holds(q, candidate("Thực hiện Chỉ thị 814/TTg ngày 12/12/1995 của Thủ tướng Chính phủ."))
+    q = analyse("Cấp có thẩm quyền cho ý kiến trước ngày nào hằng tháng?")
+    assert _holds(q, candidate("Cấp có thẩm quyền cho ý kiến trước ngày 26 hằng tháng."))
+    assert not _holds(q, candidate("Cấp có thẩm quyền cho ý kiến hằng tháng."))
 
 
 def test_a_metadata_fact_covers_the_words_naming_its_document(tmp_path):
