@@ -28,7 +28,7 @@ from vectorstore.store import Store
 from vectorstore.types import Filters, Hit
 
 from . import evidence as ev
-from .candidates import MAX_QUOTE, Candidate, gather, introduces, items_end, quote_span
+from .candidates import FIELD_LABELS, MAX_QUOTE, Candidate, gather, introduces, items_end, quote_span
 from .followup import rewrite
 from .query import make_query
 from .question import Question, analyse
@@ -161,7 +161,9 @@ class ExtractiveAnswerer(Answerer):
         if len(left) < 2:
             return None
         pairs = tuple(p for p in q.pairs if all(w in left for w in p.split()))
-        return replace(q, keywords=left, pairs=pairs)
+        told = {c.label for c in chosen if c.source == "meta"}  # a field answered: the next one is asked
+        field = next((f for f in q.meta_fields if FIELD_LABELS.get(f) not in told), q.meta_field)
+        return replace(q, keywords=left, pairs=pairs, meta_field=field)
 
     def compose(self, q: Question, chosen: list[Candidate], support: float) -> Answer:
         """Lead with the fact: the value or the clause that holds it, then where it is from."""

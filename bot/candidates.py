@@ -29,7 +29,7 @@ MAX_QUOTE = 320  # a longer quote is cut to its clause that holds the answer ...
 MAX_TITLE = 150  # a chunk's first line this short and without a sentence end is a title
 MIN_CLAUSE = 120  # ... widened to at least this many characters
 _QUOTE_CLAUSE = re.compile(r";\s+|,\s+(?=[a-zđà-ỹ])|\.\s+(?=[A-ZĐÀ-Ỹ])")
-_FIELD_LABELS = {"signer": "Người ký", "effective": "Hiệu lực", "issued": "Ngày ban hành", "number": "Số hiệu",
+FIELD_LABELS = {"signer": "Người ký", "effective": "Hiệu lực", "issued": "Ngày ban hành", "number": "Số hiệu",
                  "issuer": "Cơ quan ban hành", "kind": "Loại văn bản", "basis": "Căn cứ"}
 _RELATION_WORDS = {"amends": "sửa đổi, bổ sung", "replaces": "thay thế", "repeals": "bãi bỏ"}
 
@@ -77,17 +77,22 @@ def gather(q: Question, hits: list[Hit], store: Store) -> list[Candidate]:
                       doc_rank.get(chunk.doc_id, MAX_CHUNKS + 4) if whole else ranks.get(chunk.id, MAX_CHUNKS + 4),
                       doc_rel.get(chunk.doc_id, 0.0) if whole else rel.get(chunk.id, 0.0),
                       cosine.get(chunk.id, 0.0), value, label)
-        if c.key not in out or source != "unit":
-            out[c.key] = c
+        key = c.key + ((label,) if source == "meta" else ())  # two facts may quote one line ("Số: …, ngày …")
+        if source == "meta":
+            out.pop(c.key, None)  # the fact replaces its bare line
+        if key not in out or source != "unit":
+            out[key] = c
 
     for rank, hit in enumerate(hits[:MAX_CHUNKS]):
         for a, b in text_units(hit.chunk):
             add("unit", hit.chunk, a, b)
     docs = _documents(q, hits, store)
-    if q.meta_field in _FIELD_LABELS:
+    # the field asked; in a question of two ("Ngày ban hành và người ký?") every field it names
+    fields = q.meta_fields if q.compound else (q.meta_field,)
+    for field in (f for f in fields if f in FIELD_LABELS):
         for meta in docs:
-            for chunk, s, e, value in _metadata(q.meta_field, meta, store):
-                add("meta", chunk, s, e, value, _FIELD_LABELS[q.meta_field])
+            for chunk, s, e, value in _metadata(field, meta, store):
+                add("meta", chunk, s, e, value, FIELD_LABELS[field])
     if q.meta_field == "relation":
         for chunk, s, e, value in _relations(q, docs, store):
             add("relation", chunk, s, e, value, "Quan hệ")

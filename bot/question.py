@@ -118,6 +118,7 @@ class Question:
     asks: frozenset[str] = frozenset()  # figure, max, min, agency, when, place, yesno, definition, list, section, document
     unit: str = ""  # the unit of an asked figure
     meta_field: str = ""  # signer, effective, issued, number, issuer, kind, basis, relation
+    meta_fields: tuple[str, ...] = ()  # every field it names ("Ngày ban hành và người ký?": signer, issued)
     doc_ids: tuple[str, ...] = ()  # documents it names, resolved in the catalog
     doc_refs: tuple[str, ...] = ()  # those references as written
     others: tuple[str, ...] = ()  # document numbers it writes that are in no catalog document ("39/2024/QH15")
@@ -174,14 +175,15 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     places = tuple(p for p in domain.provinces
                    if re.search(rf"(?<!\w){re.escape(p.lower() if accented else vn.fold(p))}(?!\w)", own))
     unit = _unit(bare, places) if "figure" in asks else ""
-    meta_field = next((f for f, rx in _META if rx.search(bare)), "")
+    fields = tuple(f for f, rx in _META if rx.search(bare))
+    meta_field = fields[0] if fields else ""
     sections = tuple((_SECTION_NAMES[m.group(1)], m.group(2).upper() if re.fullmatch(r"[ivxlc]+", m.group(2))
                       else m.group(2)) for m in _SECTION.finditer(bare))
     years = tuple(int(y) for y in dict.fromkeys(_YEAR.findall(bare)))
     kinds = tuple(dict.fromkeys(_FULL_KINDS[m.group(1) or m.group(2)] for m in _KIND_NAMED.finditer(folded)))
     number_of = next((_KIND_WORDS[m.group(1)] for m in _NUMBER_OF.finditer(folded)), "")
     return Question(text=text, folded=folded, accented=accented, keywords=tuple(dict.fromkeys(kws)), pairs=pairs,
-                    asks=asks, unit=unit, meta_field=meta_field, doc_ids=doc_ids, doc_refs=refs, others=others,
+                    asks=asks, unit=unit, meta_field=meta_field, meta_fields=fields, doc_ids=doc_ids, doc_refs=refs, others=others,
                     sections=sections, years=years, places=places, kinds=kinds, number_of=number_of,
                     alternatives=_alternatives(text, folded, accented, kws, domain))
 

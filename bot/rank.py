@@ -63,7 +63,7 @@ from ingest import text as vn
 from vectorstore.store import Store
 
 from . import evidence as ev
-from .candidates import Candidate, described, introduces, quote_span, section_match
+from .candidates import FIELD_LABELS, Candidate, described, introduces, quote_span, section_match
 from .question import Question, code_kind
 
 RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
@@ -300,8 +300,9 @@ def _holds(q: Question, c: Candidate, meta=None) -> bool:
                                                     vn.fold(c.text)) is not None
     if "section" in q.asks and c.source == "section" and c.value:
         return True  # the part asked, named by its heading path
+    # (a field of another document, named by number, is in some text: asked as below)
     if q.meta_field and q.meta_field != "relation" and not (q.others and not q.doc_ids):
-        return c.source == "meta"  # (a field of another document, named by number, is in some text)
+        return c.source == "meta" and c.label == FIELD_LABELS.get(q.meta_field, c.label)  # the field asked
     if q.meta_field == "relation":
         return c.source == "relation"
     if "figure" in q.asks:

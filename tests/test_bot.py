@@ -135,6 +135,46 @@ def test_a_two_part_question_gets_both_facts(bot):
     assert len(single.citations) == 1  # one question, one fact
 
 
+REPORT = """ỦY BAN NHÂN DÂN
+TỈNH HÀ NAM
+Số: 12/BC-UBND
+Hà Nam, ngày 19 tháng 12 năm 2025
+
+BÁO CÁO
+Kết quả công tác cải cách hành chính năm 2025
+
+I. KẾT QUẢ
+1. Tỉnh đã tổ chức 03 hội nghị đối thoại với doanh nghiệp trong năm.
+2. Tỷ lệ hồ sơ giải quyết đúng hạn đạt 99,5%.
+
+TM. ỦY BAN NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+
+Trần Văn Bình
+"""
+
+
+def test_a_question_naming_two_fields_of_a_document_gets_both(tmp_path):
+    """"… ký ngày nào và ai ký?": both facts of the letterhead and signature, each cited."""
+    from bot.service import build_bot
+    from ingest.service import index_files
+    from vectorstore.store import Store
+
+    from .conftest import Settings
+
+    path = tmp_path / "bao-cao.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
+    store = Store(settings.store)
+    index_files(store, [path], settings, progress=False)
+    built = build_bot(settings, store=store, progress=False)
+    answer, _ = built.ask("Báo cáo cải cách hành chính năm 2025 được ký ngày nào và ai ký?")
+    assert not answer.abstained and len(answer.citations) == 2
+    assert "Trần Văn Bình" in answer.text and "19/12/2025" in answer.text
+    store.close()
+
+
 def test_who_supervises_uses_the_assignments(bot):
     answer, _ = bot.ask("Ai giám sát việc thực hiện nghị quyết?")
     assert not answer.abstained and "Thường trực Hội đồng nhân dân tỉnh" in answer.text

@@ -68,6 +68,12 @@ def test_a_quantity_asked_and_its_unit(text, figure, unit):
     assert ("figure" in q.asks) == figure and q.unit == unit
 
 
+def test_every_metadata_field_a_question_names_is_kept():
+    q = analyse("Báo cáo được ký ngày nào và ai ký?", CATALOG)
+    assert q.meta_field == "signer" and q.meta_fields == ("signer", "issued") and q.compound
+    assert analyse("Ai ký nghị quyết này?", CATALOG).meta_fields == ("signer",)
+
+
 def test_a_document_number_in_no_catalog_document_is_kept_apart():
     q = analyse("Ai ký Nghị quyết 09/2022/NQ-HĐND về phân bổ vốn?", CATALOG)
     assert q.doc_ids == () and q.others == ("09/2022/NQ-HĐND",)
