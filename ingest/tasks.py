@@ -27,8 +27,9 @@ _NOUNS = ("chi cục|văn phòng|ngân hàng|thanh tra|trung tâm|hải quan|chi
           "báo|trường|hội|đoàn|thuế").split("|")
 
 # Lowercase verbs (and the adverbs that open a clause: "thường xuyên", "định kỳ") that end an
-# agency phrase and open the task ("các tổ chức", "chương trình", "việc làm" are nouns).
-_VERB = re.compile(r"(?<!\w)(?<!các )(?<!những )(?<!mọi )(?<!chương )(?<!tờ )(?<!việc )(?:" + alternation(
+# agency phrase and open the task ("các tổ chức", "chương trình", "việc làm" are nouns; "Ban quản lý",
+# "Ban chỉ đạo" are names).
+_VERB = re.compile(r"(?<!\w)(?<!các )(?<!những )(?<!mọi )(?<!chương )(?<!tờ )(?<!việc )(?<![Bb]an )(?:" + alternation(
     "thường xuyên|định kỳ|hằng|hàng tuần|hàng tháng|hàng quý|hàng năm|kịp thời|trực tiếp|nghiêm túc|"
     "tập trung|tham gia|tích cực|trình|làm|"
     "chủ trì|phối hợp|chịu trách nhiệm|có trách nhiệm|giám sát|kiểm tra|hướng dẫn|tổ chức|triển khai|"
@@ -93,13 +94,30 @@ def extract_tasks(meta: DocMeta, doc: CleanDocument, sections: list[Section]) ->
         if plan and not any(_TASK_HEADING.search(fold(p.heading)) for p in chain):
             plan = None
         sector = heading_title(plan.heading) if plan else next((t for p in chain if (t := heading_title(p.heading))), "")
+        owner = next((a for p in chain[:2] if (a := _heading_agency(p.heading))), "")  # "a) Sở Xây dựng"
         for ps, pe in _paragraphs(text, sec.start, own_end, skip_heading=sec.kind == "plan"):
             if _in_table(table_lines, ps):
                 continue  # a rendered table line: see _table_tasks
+            if owner and text[ps:pe].strip(" :") == owner:
+                continue  # the heading that names the agency
             found = [_plan_task(text[ps:pe], ps, pe)] if plan else _assignments(text, ps, pe)
+            if owner and not found:  # a duty listed under the agency's heading
+                found = [_plan_task(text[ps:pe], ps, pe)]
+            for t in found:
+                if owner and not t["agency"]:
+                    t["agency"] = owner
             out.extend(Task(doc_id=meta.doc_id, number=meta.number, section=sec.name, sector=sector,
                             period=_period(t["task"], since), **t) for t in found)
     return out + _table_tasks(meta, doc, sections, since)
+
+
+def _heading_agency(heading: str) -> str:
+    """A heading that is an agency's name alone ("a) Sở Xây dựng", "2. Công an tỉnh:"): the duties
+    listed under it are that agency's. A heading with a verb or a report word is not."""
+    title = MARKER.sub("", heading.strip(), count=1).strip().rstrip(":").strip()
+    if not title or len(title) > 160 or not _agency_head(title, 0) or _VERB.search(title) or _NOT_AGENCY.search(title):
+        return ""
+    return title
 
 
 def _in_table(spans: list[tuple[int, int]], pos: int) -> bool:

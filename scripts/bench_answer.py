@@ -5,7 +5,8 @@ bundled resolution alone and with the dev corpus loaded beside it.
 
 Questions: the project's QA set (eval/data/qa.jsonl) and the dev split of the real-document set,
 each asked once after a warm-up of five (query vectors computed fresh: the embedding cache is a
-new empty file). Stores are built once under --store-dir (default: a temporary folder).
+new empty file; building the stores reuses the shared vector cache). Stores are built once under
+--store-dir (default: a temporary folder).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def main() -> int:
     for lib, files in libraries.items():
         for mode in ("hybrid", "lexical"):
             folder = root / f"{lib.split()[0]}-{len(files)}-{mode}"
-            settings = replace(base, store=folder / "store", cache_dir=folder / "cache",
+            settings = replace(base, store=folder / "store",  # ingest reuses the shared vector cache
                                embed_model=base.embed_model if mode == "hybrid" else "none")
             store = Store(settings.store, load_embedder(settings, show_progress=False))
             index_files(store, files, settings, progress=False, replace=True)

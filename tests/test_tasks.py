@@ -102,3 +102,47 @@ def test_bot_tasks_shows_inherited_agencies_marked_and_cited(tmp_path):
     agencies = [line.split("\t")[2] for line in lines]
     assert len(lines) == 58 and "—" not in agencies  # every task of the resolution has a lead
     assert agencies.count(f"{UBND} (kế thừa từ Điều 2)") == 56
+
+
+DIRECTIVE = """ỦY BAN NHÂN DÂN
+TỈNH HÀ NAM
+Số: 07/CT-UBND
+Hà Nam, ngày 02 tháng 3 năm 2026
+
+CHỈ THỊ
+Về tăng cường thẩm định dự án đầu tư
+
+Chủ tịch Ủy ban nhân dân tỉnh yêu cầu các cơ quan thực hiện tốt các nội dung sau:
+
+1. Trách nhiệm cụ thể
+a) Sở Xây dựng
+- Đánh giá sự phù hợp của dự án với quy hoạch đô thị.
+- Đánh giá khả năng đấu nối giao thông của dự án.
+b) Thuế tỉnh
+- Đánh giá việc nhà đầu tư thực hiện nghĩa vụ thuế.
+c) Các nội dung khác
+- Báo cáo kết quả trước ngày 15 hằng tháng.
+"""
+
+
+def test_duties_listed_under_an_agency_heading_are_that_agency_s(tmp_path):
+    """"a) Sở Xây dựng" followed by its duties: each duty is a task of that agency; a heading that
+    is no agency ("c) Các nội dung khác") gives none."""
+    from ingest.pipeline import process_file
+
+    path = tmp_path / "chi-thi.txt"
+    path.write_text(DIRECTIVE, encoding="utf-8")
+    tasks = list(process_file(path, lexical_settings(tmp_path / "store")).tasks)
+    by_task = {t.task: t.agency for t in tasks}
+    assert by_task["Đánh giá sự phù hợp của dự án với quy hoạch đô thị"] == "Sở Xây dựng"
+    assert by_task["Đánh giá khả năng đấu nối giao thông của dự án"] == "Sở Xây dựng"
+    assert by_task["Đánh giá việc nhà đầu tư thực hiện nghĩa vụ thuế"] == "Thuế tỉnh"
+    assert "Sở Xây dựng" not in by_task and "Thuế tỉnh" not in by_task  # the headings are no tasks
+    assert by_task.get("Báo cáo kết quả trước ngày 15 hằng tháng", "") == ""
+
+
+def test_a_board_named_with_a_verb_word_keeps_its_whole_name():
+    """"Ban quản lý …", "Ban Chỉ đạo …" are names: the agency does not end at "quản lý"."""
+    assert _assignment("Sở Xây dựng, Ban quản lý Khu Kinh tế chủ trì thẩm định hồ sơ.")[0] == \
+        "Sở Xây dựng, Ban quản lý Khu Kinh tế"
+    assert _assignment("Ban Chỉ đạo tỉnh chỉ đạo các sở thực hiện.")[:2] == ("Ban Chỉ đạo tỉnh", "")
