@@ -4,12 +4,14 @@
 and the answer text all use; nothing below re-reads the raw question.
 
 - What is asked: a figure (and its unit: %, tỷ đồng, triệu đồng, năm, tháng, ngày, tuổi, ha,
-  km, a rank), a maximum or minimum, an agency, a date or deadline, a place, yes/no, a
-  definition, a list; or a metadata field of a document (signer, dates, number, issuer, kind,
-  basis) or its relations (what it amends, what amends it, whether it is still in force).
+  km, lần, a rank), a maximum or minimum, an agency, a date or deadline, a place, yes/no, a
+  definition, a list, a document ("quyết định nào"); or metadata fields of a document (signer,
+  dates, number, issuer, kind, basis) or its relations (what it amends, what amends it, whether
+  it is still in force).
 - Document references ("Nghị quyết 70/NQ-HĐND", "nghi quyet 70", "Chỉ thị 010", "NĐ 47/2020",
   "Thông tư 112") resolved against the catalog: by number, by kind + number, by kind + title
-  words. A document number is never an unknown name.
+  words. A document number is never an unknown name; one no catalog document has is kept apart
+  (`others`).
 - Section references ("Điều 5", "khoản 2 Điều 3", "mục 3.1.4", "Phụ lục II") that exist in the
   referenced documents.
 - Years and places named.
@@ -183,8 +185,8 @@ def analyse(text: str, documents: list[DocMeta] = (), domain: Domain | None = No
     kinds = tuple(dict.fromkeys(_FULL_KINDS[m.group(1) or m.group(2)] for m in _KIND_NAMED.finditer(folded)))
     number_of = next((_KIND_WORDS[m.group(1)] for m in _NUMBER_OF.finditer(folded)), "")
     return Question(text=text, folded=folded, accented=accented, keywords=tuple(dict.fromkeys(kws)), pairs=pairs,
-                    asks=asks, unit=unit, meta_field=meta_field, meta_fields=fields, doc_ids=doc_ids, doc_refs=refs, others=others,
-                    sections=sections, years=years, places=places, kinds=kinds, number_of=number_of,
+                    asks=asks, unit=unit, meta_field=meta_field, meta_fields=fields, doc_ids=doc_ids,
+                    doc_refs=refs, others=others, sections=sections, years=years, places=places, kinds=kinds, number_of=number_of,
                     alternatives=_alternatives(text, folded, accented, kws, domain))
 
 
