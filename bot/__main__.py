@@ -1,6 +1,7 @@
 """`python -m bot ask|batch|targets|tasks|admin` — the command line of the assistant.
 
-  ask "câu hỏi" [--json] [--doc ID]       one answer (JSON = the app's /ask endpoint)
+  ask "câu hỏi" [--json] [--doc ID] [--url URL]   one answer (JSON = the app's /ask endpoint);
+                                          with --url, asked of a running app through /ask (no model here)
   batch IN.jsonl --out OUT.jsonl          one output line per input line (stable contract)
   targets [--json] [--doc ID]             the numbered targets (chỉ tiêu) as a table
   tasks [--json] [--agency TEXT] [--doc ID]   the task assignments (nhiệm vụ)
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question", metavar="CÂU_HỎI")
     ask.add_argument("--json", action="store_true", help="in dạng JSON (như API /ask của ứng dụng)")
     ask.add_argument("--doc", help="chỉ tìm trong văn bản này (doc_id hoặc số hiệu)")
+    ask.add_argument("--url", metavar="ĐỊA_CHỈ",
+                     help="hỏi ứng dụng đang chạy qua API /ask (vd. http://127.0.0.1:7860), không nạp mô hình")
     batch = sub.add_parser("batch", help="trả lời một tệp JSONL câu hỏi", description="Trả lời một tệp JSONL câu hỏi.")
     batch.add_argument("input", type=Path, metavar="TỆP_VÀO", help="mỗi dòng một JSON {\"question\": …}")
     batch.add_argument("--out", type=Path, required=True, metavar="TỆP_RA", help="tệp JSONL kết quả")
@@ -85,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             from .query import check_question
 
             check_question(args.question)
+            if args.url:
+                return _ask_remote(args)
             return _ask(_build(settings), args)
         lines = _read_lines(args.input)
         if lines is None:
@@ -132,6 +137,31 @@ def _ask(bot, args) -> int:
         for c in answer.citations:
             print(f"  [{c.n}] {c.where}\n      “{c.quote}”")
     for flag in answer.flags:
+        print(f"(!) {flag}", file=sys.stderr)
+    return 0
+
+
+def _ask_remote(args) -> int:
+    """The question asked of a running app through its /ask API: the same JSON, printed as `ask`
+    prints a local answer."""
+    from gradio_client import Client
+
+    try:
+        record = Client(args.url, verbose=False).predict(args.question, args.doc, api_name="/ask")
+    except Exception as e:  # noqa: BLE001 (no server, another app, an error it reports)
+        print(f"Lỗi: không hỏi được ứng dụng tại {args.url} ({type(e).__name__}).", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    print(record["answer"])
+    if record["citations"]:
+        print("\nNguồn:")
+        for c in record["citations"]:
+            where = " › ".join(x for x in (c["number"] or c["label"], c["section"]) if x)
+            page = f", trang {c['page']}" if c["page"] else ""
+            print(f"  [{c['n']}] {where}{page}\n      “{c['text']}”")
+    for flag in record["flags"]:
         print(f"(!) {flag}", file=sys.stderr)
     return 0
 

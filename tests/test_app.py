@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import PROJECT_ROOT
-from tests.app_server import AppServer, app_env, copy_store, lexical_settings
+from tests.app_server import AppServer, app_env, copy_store, free_port, lexical_settings
 
 DTI = "Chỉ tiêu DTI năm 2026 là gì?"
 FAKE_DOC = """HỘI ĐỒNG NHÂN DÂN
@@ -108,6 +108,22 @@ def test_ask_endpoint_returns_the_cli_json(server, client):
     assert set(got["citations"][0]) == set(cli["citations"][0])
     first = got["citations"][0]  # who put the cited document in the store, and when
     assert first["uploaded_by"] and first["uploaded_at"][:4].isdigit()
+
+
+def test_bot_ask_asks_a_running_app_through_its_api(server, client):
+    """`python -m bot ask --url`: the served app answers (its /ask JSON), no model loads here; a
+    document filter goes along; no app at the address is a Vietnamese error, exit 2."""
+    def remote(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", "ask", *args], cwd=str(PROJECT_ROOT),
+                              env=app_env(server.store), capture_output=True, text=True, timeout=120)
+
+    shown = remote("--url", server.url, "--doc", "70/NQ-HĐND", DTI)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(client.predict(DTI, "70/NQ-HĐND", api_name="/ask")["answer"])
+    assert "xếp thứ 32" in shown.stdout and "Nguồn:" in shown.stdout and "70/NQ-HĐND ›" in shown.stdout
+    assert "Đang nạp mô hình" not in shown.stderr
+    gone = remote("--url", f"http://127.0.0.1:{free_port()}", DTI)
+    assert gone.returncode == 2 and gone.stderr.startswith("Lỗi: không hỏi được ứng dụng")
 
 
 def test_ask_endpoint_document_filter(client):
