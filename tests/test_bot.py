@@ -135,6 +135,22 @@ def test_a_two_part_question_gets_both_facts(bot):
     assert len(single.citations) == 1  # one question, one fact
 
 
+def small_bot(tmp_path: Path, name: str, text: str):
+    """A lexical bot over one document written to tmp_path (the real ingest and store); (bot, store)."""
+    from bot.service import build_bot
+    from ingest.service import index_files
+    from vectorstore.store import Store
+
+    from .conftest import Settings
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
+    store = Store(settings.store)
+    index_files(store, [path], settings, progress=False)
+    return build_bot(settings, store=store, progress=False), store
+
+
 REPORT = """ỦY BAN NHÂN DÂN
 TỈNH HÀ NAM
 Số: 12/BC-UBND
@@ -157,18 +173,7 @@ Trần Văn Bình
 
 def test_a_question_naming_two_fields_of_a_document_gets_both(tmp_path):
     """"… ký ngày nào và ai ký?": both facts of the letterhead and signature, each cited."""
-    from bot.service import build_bot
-    from ingest.service import index_files
-    from vectorstore.store import Store
-
-    from .conftest import Settings
-
-    path = tmp_path / "bao-cao.txt"
-    path.write_text(REPORT, encoding="utf-8")
-    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
-    store = Store(settings.store)
-    index_files(store, [path], settings, progress=False)
-    built = build_bot(settings, store=store, progress=False)
+    built, store = small_bot(tmp_path, "bao-cao.txt", REPORT)
     answer, _ = built.ask("Báo cáo cải cách hành chính năm 2025 được ký ngày nào và ai ký?")
     assert not answer.abstained and len(answer.citations) == 2
     assert "Trần Văn Bình" in answer.text and "19/12/2025" in answer.text
@@ -208,18 +213,7 @@ Luật này có hiệu lực từ ngày 01 tháng 01 năm 2099.
 
 def test_a_clause_that_introduces_points_is_answered_with_them(tmp_path):
     """"… gồm các điều kiện sau đây:" is no answer by itself: the points after it are quoted too."""
-    from bot.service import build_bot
-    from ingest.service import index_files
-    from vectorstore.store import Store
-
-    from .conftest import Settings
-
-    path = tmp_path / "luat.txt"
-    path.write_text(LAW, encoding="utf-8")
-    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
-    store = Store(settings.store)
-    index_files(store, [path], settings, progress=False)
-    built = build_bot(settings, store=store, progress=False)
+    built, store = small_bot(tmp_path, "luat.txt", LAW)
     answer, _ = built.ask("Hộ gia đình được hỗ trợ khi có những điều kiện nào?")
     assert not answer.abstained
     lead = answer.text[:400]
@@ -234,19 +228,10 @@ def test_the_ranker_is_fitted_on_what_an_introducing_line_brings(tmp_path):
     says for it, the points included (ExtractiveAnswerer.shown, used by eval.fit_ranker.label);
     for a list question it has the `items` feature, and a sentence that introduces nothing has not."""
     from bot.rank import FEATURES
-    from bot.service import build_bot
     from eval.fit_ranker import label
-    from ingest.service import index_files
-    from vectorstore.store import Store
 
-    from .conftest import Settings
-
-    path = tmp_path / "luat.txt"
-    path.write_text(LAW, encoding="utf-8")
-    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache", embed_model="none")
-    store = Store(settings.store)
-    index_files(store, [path], settings, progress=False)
-    answerer = build_bot(settings, store=store, progress=False).answerer
+    built, store = small_bot(tmp_path, "luat.txt", LAW)
+    answerer = built.answerer
     item = {"answerable": True, "answer_keys": [["thường trú"], ["1,5 triệu đồng"], ["năm năm gần nhất"]]}
     scored = answerer.score("Hộ gia đình được hỗ trợ khi có những điều kiện nào?")
     intro = [i for i, c in enumerate(scored.candidates) if c.text.rstrip().endswith("sau đây:")]

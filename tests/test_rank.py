@@ -5,6 +5,7 @@ called by description is recognised (real underthesea, the project's domain tabl
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.candidates import Candidate, described
 from bot.evidence import CorpusStats
@@ -140,27 +141,29 @@ def test_what_is_asked_must_be_something_the_question_does_not_say():
     assert not _holds(q, candidate("Luật được Quốc hội thông qua."))
 
 
-def test_a_figure_is_a_whole_number_spelled_or_in_a_table_cell():
-    """"95%" is new to a question that says "15 tuổi" (whole numbers compared, not digits); a
-    number spelled out or alone in a table cell is a figure."""
+@pytest.mark.parametrize("question, holding, missing", [
+    # whole numbers compared, not digits: "95%" is new to a question that says "15 tuổi"
+    ("Đến năm 2030 bao nhiêu phần trăm người từ 15 tuổi trở lên có điện thoại thông minh?",
+     "Tỷ lệ dân số từ 15 tuổi trở lên có điện thoại thông minh đạt 95%.",
+     "Phát triển xã hội số cho người từ 15 tuổi trở lên đến năm 2030."),
+    ("Quốc hội khóa mới phải được bầu xong trước bao nhiêu ngày?",  # spelled out
+     "Sáu mươi ngày trước khi Quốc hội hết nhiệm kỳ, Quốc hội khóa mới phải được bầu xong.", None),
+    ("Chiều rộng lá cờ bằng bao nhiêu so với chiều dài?",
+     "Lá cờ hình chữ nhật, chiều rộng bằng hai phần ba chiều dài.", "Thành phố có một số lá cờ ở xã Ba Vì."),
+    ("Tiền ăn thi đấu là bao nhiêu một ngày?",  # alone in a table cell
+     "2.2 | Tiền ăn thi đấu | 300 | người/ngày", "Tiền ăn thi đấu theo quy chế chi tiêu nội bộ."),
+    ("Đội cấp tỉnh có mấy đội phó?", "Đội cấp tỉnh có một Đội trưởng, hai Đội phó giúp việc Đội trưởng.", None),
+    ("Ai kiểm tra việc nộp thuế của nhà đầu tư?", "e) Thuế tỉnh", None),
+    ("Ai kiểm tra việc nộp thuế của nhà đầu tư?", "Người đứng đầu đơn vị chịu trách nhiệm.", None),
+])
+def test_a_figure_is_a_whole_number_spelled_or_in_a_table_cell(question, holding, missing):
+    """A figure is a whole number, one spelled out or one alone in a table cell; an agency may be
+    named by its head ("Thuế tỉnh", "Người đứng đầu")."""
     from bot.rank import _holds
 
-    q = analyse("Đến năm 2030 bao nhiêu phần trăm người từ 15 tuổi trở lên có điện thoại thông minh?")
-    assert _holds(q, candidate("Tỷ lệ dân số từ 15 tuổi trở lên có điện thoại thông minh đạt 95%."))
-    assert not _holds(q, candidate("Phát triển xã hội số cho người từ 15 tuổi trở lên đến năm 2030."))
-    q = analyse("Quốc hội khóa mới phải được bầu xong trước bao nhiêu ngày?")
-    assert _holds(q, candidate("Sáu mươi ngày trước khi Quốc hội hết nhiệm kỳ, Quốc hội khóa mới phải được bầu xong."))
-    q = analyse("Chiều rộng lá cờ bằng bao nhiêu so với chiều dài?")
-    assert _holds(q, candidate("Lá cờ hình chữ nhật, chiều rộng bằng hai phần ba chiều dài."))
-    assert not _holds(q, candidate("Thành phố có một số lá cờ ở xã Ba Vì."))
-    q = analyse("Tiền ăn thi đấu là bao nhiêu một ngày?")
-    assert _holds(q, candidate("2.2 | Tiền ăn thi đấu | 300 | người/ngày"))
-    assert not _holds(q, candidate("Tiền ăn thi đấu theo quy chế chi tiêu nội bộ."))
-    q = analyse("Đội cấp tỉnh có mấy đội phó?")
-    assert _holds(q, candidate("Đội cấp tỉnh có một Đội trưởng, hai Đội phó giúp việc Đội trưởng."))
-    q = analyse("Ai kiểm tra việc nộp thuế của nhà đầu tư?")
-    assert _holds(q, candidate("e) Thuế tỉnh"))
-    assert _holds(q, candidate("Người đứng đầu đơn vị chịu trách nhiệm."))
+    q = analyse(question)
+    assert _holds(q, candidate(holding))
+    assert missing is None or not _holds(q, candidate(missing))
 
 
 def test_a_fact_of_this_document_is_no_answer_about_another_named_by_number():
