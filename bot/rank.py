@@ -65,6 +65,7 @@ from vectorstore.store import Store
 from . import evidence as ev
 from .candidates import FIELD_LABELS, Candidate, described, introduces, quote_span, section_match
 from .question import Question, code_kind
+from .verify import DOC_NUMBER
 
 RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
 SOURCES = ("unit", "meta", "relation", "target", "task", "section")
@@ -114,8 +115,9 @@ _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2}(?: tháng \d{1,2})?\b|t
                    r"\d+ ngày|trước ngày(?: \d{1,2}\b)?|chậm nhất|"
                    r"(?:(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|mốt|tư|lăm|trăm) )+(?:ngày|tuần|tháng|năm)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# A document named by its number ("411/QĐ-TTg", "469-KH/TU") or a law by its name ("Luật Giao dịch điện tử").
-_DOC_REF = re.compile(r"(?<![\w/])\d+[/-][\w/.-]*[A-ZĐ][\w/.-]*|\b(?:Luật|Bộ luật|Pháp lệnh|Hiến pháp)\s+"
+# A document named by its number ("411/QĐ-TTg", "469-KH/TU": the verifier's pattern) or a law by its
+# name ("Luật Giao dịch điện tử").
+_DOC_REF = re.compile(DOC_NUMBER.pattern + r"|\b(?:Luật|Bộ luật|Pháp lệnh|Hiến pháp)\s+"
                       r"(?:năm \d{4}|[A-ZĐ]\w*(?:\s+[^\W\d_]+){0,4})")
 _AGENCY_SPAN = re.compile(_AGENCY.pattern + r"(?:\s+[\w-]+){0,2}")  # the head and two words: "Sở Tư pháp"
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")

@@ -246,7 +246,7 @@ def _found(fig: Figure, in_source: list[Figure]) -> bool:
 
 # -----------------------------------------------------------------------------------------
 # Agreement with the extractive answer (the grounded reference) on "how much" questions.
-_DOC_NUMBER = re.compile(r"\b\d+[/-][\w/.-]*[^\W\d_][\w/.-]*")  # "70/NQ-HĐND", "57-NQ/TW"
+DOC_NUMBER = re.compile(r"\b\d+[/-][\w/.-]*[^\W\d_][\w/.-]*")  # "70/NQ-HĐND", "57-NQ/TW"
 _LIST_CODE = re.compile(r"\(\s*\d+\s*\)|\b\d+(?:\.\d+)+\.(?=\s)")  # "(11)", "3.1.7."
 # Section paths and references: "(Điều 1 › 3 › 3.1 …)", "Điều 3", "khoản 2".
 _SECTION_REF = re.compile(r"\([^()]*›[^()]*\)|\b(?:điều|khoản|mục|phần|chương|điểm)\s+\d+[\w.]*",
@@ -258,7 +258,7 @@ def key_figures(reference: str, question: str = "") -> list[Figure]:
     """The figures a reference answer gives: no document numbers, list codes, years or
     numbers the question already contains."""
     text = MARKER.sub(" ", normalize(reference))
-    for pattern in (_SECTION_REF, _DOC_NUMBER, _LIST_CODE):
+    for pattern in (_SECTION_REF, DOC_NUMBER, _LIST_CODE):
         text = pattern.sub(" ", text)
     asked = {f.written for f in figures(question)}
     out: list[Figure] = []
